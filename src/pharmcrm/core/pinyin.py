@@ -1,0 +1,65 @@
+"""Search keys for Chinese text: full pinyin and initials, every reading of polyphones.
+
+``search_key("中医药")`` contains "zhongyiyao" and "zyy" (and other readings of polyphonic
+characters, e.g. 重庆 -> "chongqing" and "zhongqing"), so a rep finds a customer whichever
+way they type it. The number of reading combinations is capped so a long name with many
+polyphones stays a bounded string.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import unicodedata
+
+from pypinyin import Style, pinyin
+
+MAX_VARIANTS = 8
+_SPACES = re.compile(r"\s+")
+
+
+def normalise(text: str) -> str:
+    """NFKC (full-width -> half-width), lower case, no whitespace."""
+    return _SPACES.sub("", unicodedata.normalize("NFKC", text or "")).lower()
+
+
+def _readings(text: str, style: Style) -> list[list[str]]:
+    """Per character: the reading in context first (phrase dictionary), then every other one."""
+    in_context = pinyin(text, style=style, errors=lambda s: list(s))
+    out: list[list[str]] = []
+    for ch, first in zip(text, in_context, strict=False):
+        readings = [first[0], *pinyin(ch, style=style, heteronym=True, errors=lambda s: list(s))[0]]
+        out.append(list(dict.fromkeys(r.lower() for r in readings if r)) or [""])
+    return out
+
+
+def _variants(parts: list[list[str]]) -> list[str]:
+    combos = itertools.islice(itertools.product(*parts), MAX_VARIANTS)
+    result: list[str] = []
+    for combo in combos:
+        s = "".join(combo)
+        if s not in result:
+            result.append(s)
+    return result
+
+
+def pinyin_full(text: str) -> list[str]:
+    return _variants(_readings(normalise(text), Style.NORMAL))
+
+
+def pinyin_initials(text: str) -> list[str]:
+    parts = [[r[:1] for r in chunk] for chunk in _readings(normalise(text), Style.NORMAL)]
+    return _variants([list(dict.fromkeys(p)) for p in parts])
+
+
+def search_key(*texts: str) -> str:
+    """One lower-case string to match a search term against with a substring test."""
+    pieces: list[str] = []
+    for text in texts:
+        if not text:
+            continue
+        pieces.append(normalise(text))
+        if any("\u4e00" <= ch <= "\u9fff" for ch in text):
+            pieces.extend(pinyin_full(text))
+            pieces.extend(pinyin_initials(text))
+    return "|".join(dict.fromkeys(p for p in pieces if p))

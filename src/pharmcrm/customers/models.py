@@ -1,0 +1,156 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from pharmcrm.core.models import TimeStamped
+from pharmcrm.core.validators import validate_credit_code
+
+
+class CustomerType(models.TextChoices):
+    AGENT = "agent", _("Agent")
+    DISTRIBUTOR = "distributor", _("Distributor")
+    HOSPITAL = "hospital", _("Hospital")
+    CLINIC = "clinic", _("Primary clinic")
+    CHAIN = "chain", _("Pharmacy chain")
+    PHARMACY = "pharmacy", _("Single pharmacy")
+    OTHER = "other", _("Other")
+
+
+class CustomerStatus(models.TextChoices):
+    PROSPECT = "prospect", _("Prospect")
+    ACTIVE = "active", _("Active")
+    DORMANT = "dormant", _("Dormant")
+    LOST = "lost", _("Lost")
+
+
+class CustomerGrade(models.TextChoices):
+    A = "A", "A"
+    B = "B", "B"
+    C = "C", "C"
+
+
+class CustomerSource(models.TextChoices):
+    VISIT = "visit", _("Cold visit")
+    REFERRAL = "referral", _("Referral")
+    EXHIBITION = "exhibition", _("Exhibition")
+    WEBSITE = "website", _("Website / online")
+    TENDER = "tender", _("Tender")
+    CAMPAIGN = "campaign", _("Marketing campaign")
+    OTHER = "other", _("Other")
+
+
+ALIVE = Q(deleted_at__isnull=True)
+
+
+class Customer(TimeStamped):
+    type = models.CharField(_("type"), max_length=20, choices=CustomerType.choices)
+    name = models.CharField(_("name"), max_length=200)
+    short_name = models.CharField(_("short name"), max_length=50, blank=True)
+    credit_code = models.CharField(
+        _("unified social credit code"), max_length=18, blank=True, validators=[validate_credit_code]
+    )
+    region_code = models.CharField(_("region code"), max_length=12, blank=True)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=CustomerStatus.choices, default=CustomerStatus.PROSPECT
+    )
+    grade = models.CharField(_("grade"), max_length=1, choices=CustomerGrade.choices, blank=True)
+    source = models.CharField(_("source"), max_length=20, choices=CustomerSource.choices, blank=True)
+    notes = models.TextField(_("notes"), blank=True, max_length=5000)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.PROTECT, related_name="customers"
+    )
+    owner_department = models.ForeignKey(
+        "org.Department", verbose_name=_("owner's department"), on_delete=models.PROTECT,
+        related_name="customers", null=True, blank=True,
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.PROTECT,
+        related_name="+", null=True, blank=True,
+    )
+    search_text = models.TextField(editable=False, default="")
+    deleted_at = models.DateTimeField(_("deleted at"), null=True, blank=True)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
+        indexes = [
+            # the default sort, walked with a filter for users who see most rows
+            models.Index(fields=["-updated_at", "-id"], name="cust_recent_idx", condition=ALIVE),
+            models.Index(fields=["owner", "-updated_at", "-id"], name="cust_owner_recent_idx", condition=ALIVE),
+            models.Index(
+                fields=["owner_department", "-updated_at", "-id"], name="cust_dept_recent_idx", condition=ALIVE
+            ),
+            models.Index(fields=["credit_code"], name="cust_credit_idx"),
+            models.Index(fields=["deleted_at"], name="cust_deleted_idx", condition=~ALIVE),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+
+class CustomerShare(models.Model):
+    class Access(models.TextChoices):
+        READ = "read", _("Read only")
+        WRITE = "write", _("Read and write")
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="shares")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), null=True, blank=True,
+        on_delete=models.CASCADE, related_name="customer_shares",
+    )
+    group = models.ForeignKey(
+        "org.ShareGroup", verbose_name=_("share group"), null=True, blank=True,
+        on_delete=models.CASCADE, related_name="customer_shares",
+    )
+    access = models.CharField(_("access"), max_length=10, choices=Access.choices, default=Access.READ)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(user__isnull=False, group__isnull=True) | Q(user__isnull=True, group__isnull=False)),
+                name="share_user_xor_group",
+            ),
+            models.UniqueConstraint(fields=["customer", "user"], name="share_unique_user",
+                                    condition=Q(user__isnull=False)),
+            models.UniqueConstraint(fields=["customer", "group"], name="share_unique_group",
+                                    condition=Q(group__isnull=False)),
+        ]
+        indexes = [
+            models.Index(fields=["user", "customer"], name="share_user_idx"),
+            models.Index(fields=["group", "customer"], name="share_group_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer} → {self.user or self.group}"
+
+
+class TransferLog(models.Model):
+    """One transfer action: who moved which customers from whom to whom."""
+
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    keep_shares = models.BooleanField(default=True)
+    customer_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+
+class TransferItem(models.Model):
+    log = models.ForeignKey(TransferLog, on_delete=models.CASCADE, related_name="items")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="transfers")
+    from_user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    to_user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
