@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "ninja",  # serves the bundled Swagger UI assets for /api/v1/docs (no CDN)
     "pharmcrm.core",
     "pharmcrm.org",
     "pharmcrm.customers",
