@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Q, QuerySet
 
 from pharmcrm.core.errors import NotFound
-from pharmcrm.org.models import Department, DepartmentClosure, ShareGroup, User
+from pharmcrm.org.models import ApiToken, Department, DepartmentClosure, ShareGroup, User
 
 
 @dataclass
@@ -113,3 +113,8 @@ def share_group_list() -> QuerySet:
 
 def active_users() -> QuerySet:
     return User.objects.filter(is_active=True).select_related("department").order_by("full_name")
+
+
+def api_token_list(*, actor: User) -> QuerySet:
+    """``actor``'s own personal API tokens (revoked ones too, newest first)."""
+    return ApiToken.objects.filter(user_id=actor.pk).order_by("-created_at", "-id")
