@@ -118,3 +118,10 @@ def active_users() -> QuerySet:
 def api_token_list(*, actor: User) -> QuerySet:
     """``actor``'s own personal API tokens (revoked ones too, newest first)."""
     return ApiToken.objects.filter(user_id=actor.pk).order_by("-created_at", "-id")
+
+
+def user_owned_customer_count(*, user_id: int) -> int:
+    """How many customers (recycle bin included) ``user_id`` owns: what deactivation hands over."""
+    from pharmcrm.customers.models import Customer
+
+    return Customer.objects.filter(owner_id=user_id).count()
