@@ -1,0 +1,160 @@
+"""Schemas of the customers API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from ninja import Field, Schema
+
+from pharmcrm.api.common import DepartmentRef, Id, InSchema, PageQuery, Text, UserRef
+from pharmcrm.customers.models import (
+    CustomerGrade,
+    CustomerShare,
+    CustomerSource,
+    CustomerStatus,
+    CustomerType,
+)
+from pharmcrm.customers.selectors import DEFAULT_SORT, SORTS
+
+TypeCode = Literal[tuple(CustomerType.values)]
+StatusCode = Literal[tuple(CustomerStatus.values)]
+GradeCode = Literal[("", *CustomerGrade.values)]
+SourceCode = Literal[("", *CustomerSource.values)]
+AccessCode = Literal[tuple(CustomerShare.Access.values)]
+SortKey = Literal[tuple(SORTS)]
+
+
+class CustomerOut(Schema):
+    id: int
+    type: str
+    name: str
+    short_name: str
+    credit_code: str
+    region_code: str
+    address: str
+    phone: str
+    status: str
+    grade: str
+    source: str
+    notes: str
+    owner: UserRef
+    owner_department: DepartmentRef | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class Permissions(Schema):
+    write: bool = Field(description="may change the customer's fields")
+    manage: bool = Field(description="may share, delete, restore (owner, heads above, administrators)")
+
+
+class CustomerDetailOut(CustomerOut):
+    created_by: UserRef | None
+    permissions: Permissions
+
+
+class CustomerPage(Schema):
+    items: list[CustomerOut]
+    count: int = Field(description="total rows; a lower bound when count_exact is false")
+    count_exact: bool
+
+
+class DeletedCustomerOut(CustomerOut):
+    deleted_at: datetime
+    deleted_by: UserRef | None
+
+
+class DeletedCustomerPage(Schema):
+    items: list[DeletedCustomerOut]
+    count: int
+    count_exact: bool
+
+
+class CustomerQuery(PageQuery):
+    q: Text(200) = Field("", description="name, short name, pinyin or initials (zyy), phone or credit code")
+    owner: Id | None = Field(None, description="owner user id")
+    department: Id | None = Field(None, description="owner department id (its sub-departments included)")
+    status: Literal[("", *CustomerStatus.values)] = ""
+    type: Literal[("", *CustomerType.values)] = ""
+    grade: GradeCode = ""
+    sort: SortKey = Field(DEFAULT_SORT, description="'-' reverses; default: most recently changed first")
+
+
+class CustomerCreateIn(InSchema):
+    type: TypeCode
+    name: Text(200)
+    short_name: Text(50) = ""
+    credit_code: Text(40) = Field("", description="unified social credit code, 18 characters with check character")
+    region_code: Text(12) = ""
+    address: Text(300) = ""
+    phone: Text(30) = ""
+    status: StatusCode = CustomerStatus.PROSPECT.value
+    grade: GradeCode = ""
+    source: SourceCode = ""
+    notes: Text(5000) = ""
+    owner_id: Id | None = Field(None, description="default: you; otherwise an active user of your team")
+
+
+class CustomerUpdateIn(InSchema):
+    type: TypeCode | None = None
+    name: Text(200) | None = None
+    short_name: Text(50) | None = None
+    credit_code: Text(40) | None = None
+    region_code: Text(12) | None = None
+    address: Text(300) | None = None
+    phone: Text(30) | None = None
+    status: StatusCode | None = None
+    grade: GradeCode | None = None
+    source: SourceCode | None = None
+    notes: Text(5000) | None = None
+
+
+class AuditEventOut(Schema):
+    id: int
+    created_at: datetime
+    actor: UserRef | None
+    action: str
+    target_type: str
+    target_id: int
+    target_label: str
+    changes: dict[str, Any] = Field(description="{field: [old, new]}")
+
+
+class GroupRef(Schema):
+    id: int
+    name: str
+
+
+class ShareOut(Schema):
+    id: int
+    user: UserRef | None
+    group: GroupRef | None
+    access: str
+    created_by: UserRef
+    created_at: datetime
+
+
+class ShareIn(InSchema):
+    user_id: Id | None = Field(None, description="share with this user ...")
+    group_id: Id | None = Field(None, description="... or with this share group (exactly one of the two)")
+    access: AccessCode = CustomerShare.Access.READ.value
+
+
+class TransferAssignmentIn(InSchema):
+    customer_ids: list[Id] = Field(min_length=1, max_length=10000)
+    to_user_id: Id
+
+
+class TransferIn(InSchema):
+    from_user_id: Id | None = Field(None, description="transfer ALL customers of this user ...")
+    to_user_id: Id | None = Field(None, description="... to this user")
+    assignments: list[TransferAssignmentIn] | None = Field(
+        None, max_length=100, description="or: these customers to these users")
+    keep_shares: bool = Field(True, description="keep the shares the old owner made")
+    reason: Text(300) = ""
+
+
+class TransferOut(Schema):
+    transfer_id: int | None = Field(description="the transfer log id (null when nothing had to move)")
+    customer_count: int
