@@ -1,2 +1,61 @@
+"""Template context for every page: the navigation built from the user's roles."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class NavItem:
+    key: str
+    label: str
+    icon: str
+    url: str
+    active: bool = False
+
+
+# (key, label, icon, url name, who may use it, url prefixes that make it active).
+# Areas that are not built yet are simply not listed: no dead links.
+_AREAS = [
+    ("desktop", _("My Desktop"), "bi-house-door", "web:desktop", "all", ("/",)),
+    ("customers", _("Customers"), "bi-people", "web:customer_list", "all", ("/customers/", "/search/")),
+    ("settings", _("Settings"), "bi-gear", "web:settings_home", "admin", ("/settings/",)),
+]
+
+
+def _allowed(user, who: str) -> bool:
+    if who == "all":
+        return True
+    if who == "admin":
+        return user.is_admin
+    return user.has_role(who)
+
+
+def _is_active(path: str, prefixes: tuple[str, ...]) -> bool:
+    return any(path == p if p == "/" else path.startswith(p) for p in prefixes)
+
+
+def build_navigation(user, path: str) -> list[NavItem]:
+    items: list[NavItem] = []
+    for key, label, icon, url_name, who, prefixes in _AREAS:
+        if not _allowed(user, who):
+            continue
+        try:
+            url = reverse(url_name)
+        except NoReverseMatch:  # an area whose routes do not exist (yet) is hidden
+            continue
+        items.append(NavItem(key, str(label), icon, url, _is_active(path, prefixes)))
+    return items
+
+
 def navigation(request):
-    return {}
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    return {
+        "nav_items": build_navigation(user, request.path),
+        "can_transfer": user.is_admin or user.is_head,
+    }

@@ -1,9 +1,28 @@
 from django.urls import include, path
+from django.views.i18n import set_language
+
+from pharmcrm.web.views import auth, customers, desktop, search, transfer
 
 app_name = "web"
 
-# Customer/desktop/auth routes are added here by the web UI work; the settings area
-# (departments, users, share groups, tokens) lives in urls_settings.py.
+# The settings area (departments, users, share groups, tokens) lives in urls_settings.py.
 urlpatterns = [
+    path("", desktop.desktop, name="desktop"),
+    path("accounts/login/", auth.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth.LogoutView.as_view(), name="logout"),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("search/", search.search, name="search"),
+    path("customers/", customers.customer_list, name="customer_list"),
+    path("customers/export/", customers.customer_export, name="customer_export"),
+    path("customers/new/", customers.customer_create, name="customer_create"),
+    path("customers/recycle-bin/", customers.customer_recycle_bin, name="customer_recycle_bin"),
+    path("customers/transfer/", transfer.customer_transfer, name="customer_transfer"),
+    path("customers/<int:customer_id>/", customers.customer_detail, name="customer_detail"),
+    path("customers/<int:customer_id>/edit/", customers.customer_edit, name="customer_edit"),
+    path("customers/<int:customer_id>/delete/", customers.customer_delete, name="customer_delete"),
+    path("customers/<int:customer_id>/restore/", customers.customer_restore, name="customer_restore"),
+    path("customers/<int:customer_id>/shares/", customers.customer_shares, name="customer_shares"),
+    path("customers/<int:customer_id>/shares/<int:share_id>/delete/", customers.customer_share_delete,
+         name="customer_share_delete"),
     path("settings/", include("pharmcrm.web.urls_settings")),
 ]

@@ -1,0 +1,58 @@
+"""Small presentation helpers: tags, relative times."""
+
+from __future__ import annotations
+
+from django import template
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+register = template.Library()
+
+STATUS_CLASS = {"prospect": "tag-blue", "active": "tag-green", "dormant": "tag-amber", "lost": "tag-grey"}
+GRADE_CLASS = {"A": "tag-orange", "B": "tag-blue", "C": "tag-grey"}
+
+
+@register.filter
+def status_class(code: str) -> str:
+    return STATUS_CLASS.get(code, "tag-grey")
+
+
+@register.filter
+def grade_class(code: str) -> str:
+    return GRADE_CLASS.get(code, "tag-grey")
+
+
+def _relative(value) -> str:
+    delta = timezone.now() - value
+    seconds = int(delta.total_seconds())
+    if seconds < 60:
+        return _("just now")
+    if seconds < 3600:
+        n = seconds // 60
+        return ngettext("%(n)d minute ago", "%(n)d minutes ago", n) % {"n": n}
+    if seconds < 86400:
+        n = seconds // 3600
+        return ngettext("%(n)d hour ago", "%(n)d hours ago", n) % {"n": n}
+    if seconds < 86400 * 30:
+        n = seconds // 86400
+        return ngettext("%(n)d day ago", "%(n)d days ago", n) % {"n": n}
+    return date_format(timezone.localtime(value), "Y-m-d")
+
+
+@register.filter
+def reltime(value):
+    """"3天前" with the exact local time on hover."""
+    if not value:
+        return "—"
+    exact = date_format(timezone.localtime(value), "Y-m-d H:i")
+    return format_html('<time datetime="{}" title="{}">{}</time>', value.isoformat(), exact, _relative(value))
+
+
+@register.filter
+def localdt(value):
+    if not value:
+        return "—"
+    return date_format(timezone.localtime(value), "Y-m-d H:i")

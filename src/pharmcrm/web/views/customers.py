@@ -1,0 +1,399 @@
+"""Customer pages: list, export, detail (overview, shares, history), create/edit, delete, recycle bin."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from pharmcrm.core.audit import audit_customer_history
+from pharmcrm.core.errors import ApplicationError
+from pharmcrm.core.pagination import capped_count
+from pharmcrm.customers import selectors, services
+from pharmcrm.customers.models import Customer, CustomerShare
+from pharmcrm.customers.selectors import CustomerFilters, customer_get, customer_permissions
+from pharmcrm.org import visibility
+from pharmcrm.org.selectors import active_users, department_flat, share_group_list
+from pharmcrm.web import export
+from pharmcrm.web.forms import CustomerFilterForm, CustomerForm, ShareForm
+from pharmcrm.web.views.common import apply_errors, int_or_none, web_view
+
+OWNER_CHOICES_LIMIT = 2000
+SORTABLE = {"name", "status", "owner", "created", "recent"}
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+def _team_view(user) -> bool:
+    return user.is_admin or user.is_head
+
+
+def _owner_choices(user):
+    if not _team_view(user):
+        return []
+    return list(visibility.users_in_scope(user).order_by("-is_active", "full_name", "id")[:OWNER_CHOICES_LIMIT])
+
+
+def _department_choices(user):
+    if user.is_admin:
+        return department_flat()
+    if not user.is_head:
+        return []
+    heads = set(user.headed_department_ids)
+    out, inside_depth = [], None
+    for node in department_flat():  # depth-first: a headed node is followed by its subtree
+        if inside_depth is not None and node.depth <= inside_depth:
+            inside_depth = None
+        if inside_depth is None and node.department.pk in heads:
+            inside_depth = node.depth
+        if inside_depth is not None:
+            out.append(node)
+    return out
+
+
+def _filters(request) -> tuple[CustomerFilterForm, dict, CustomerFilters]:
+    user = request.user
+    form = CustomerFilterForm(request.GET, owners=_owner_choices(user), departments=_department_choices(user))
+    v = form.values()
+    filters = CustomerFilters(q=v["q"], owner_id=v["owner"], department_id=v["department"], status=v["status"],
+                              type=v["type"], grade=v["grade"], sort=v["sort"])
+    return form, v, filters
+
+
+def _query(values: dict, **override) -> str:
+    params = {
+        "q": values["q"], "owner": values["owner"] or "", "department": values["department"] or "",
+        "status": values["status"], "type": values["type"], "grade": values["grade"],
+        "sort": "" if values["sort"] == "recent" else values["sort"],
+        "size": "" if values["size"] == settings.PHARMCRM["LIST_PAGE_SIZE"] else values["size"],
+    }
+    params.update(override)
+    return urlencode({k: v for k, v in params.items() if v not in ("", None)})
+
+
+def _wants_partial(request) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _load_customer(request, customer_id: int) -> tuple[Customer, dict[str, bool]]:
+    customer = customer_get(actor=request.user, customer_id=customer_id)
+    perms = customer_permissions(actor=request.user, customer=customer)
+    perms["transfer"] = request.user.is_admin or (request.user.is_head and perms["manage"])
+    return customer, perms
+
+
+# --- list and export -----------------------------------------------------------------------
+
+@web_view
+def customer_list(request):
+    form, values, filters = _filters(request)
+    qs = selectors.customer_list(actor=request.user, filters=filters)
+    size = values["size"]
+    page = max(1, min(int_or_none(request.GET.get("page")) or 1, 100_000))
+    rows = list(qs[(page - 1) * size: page * size + 1])
+    has_next = len(rows) > size
+    rows = rows[:size]
+    count = capped_count(qs)
+    pages = (count.value + size - 1) // size if count.exact else None
+    sort = values["sort"]
+    columns = []
+    for key, label, css in (
+        ("name", _("Customer name"), ""), ("type", _("Type"), ""), ("grade", _("Grade"), ""),
+        ("status", _("Status"), ""), ("owner", _("Owner"), ""), ("department", _("Department"), "d-none d-lg-table-cell"),
+        ("recent", _("Last updated"), "text-nowrap"),
+    ):
+        col = {"key": key, "label": label, "css": css, "sortable": key in SORTABLE}
+        if col["sortable"]:
+            desc_first = key == "recent"
+            if sort == key:
+                col["dir"] = "desc" if desc_first else "asc"
+                next_sort = f"-{key}"
+            elif sort == f"-{key}":
+                col["dir"] = "asc" if desc_first else "desc"
+                next_sort = key
+            else:
+                next_sort = key
+            col["url"] = "?" + _query(values, sort="" if next_sort == "recent" else next_sort)
+        columns.append(col)
+    max_rows = settings.PHARMCRM["EXPORT_MAX_ROWS"]
+    context = {
+        "form": form,
+        "values": values,
+        "rows": rows,
+        "count": count,
+        "page": page,
+        "pages": pages,
+        "has_next": has_next,
+        "prev_url": "?" + _query(values, page=page - 1) if page > 1 else None,
+        "next_url": "?" + _query(values, page=page + 1) if has_next else None,
+        "size_urls": [(n, "?" + _query(values, size=n), n == size) for n in (20, 50, 100)],
+        "columns": columns,
+        "export_url": reverse("web:customer_export") + "?" + _query(values, size=""),
+        "export_capped": count.value > max_rows,
+        "export_max_rows": max_rows,
+        "filtered": any(values[k] for k in ("q", "owner", "department", "status", "type", "grade")),
+        "team_view": _team_view(request.user),
+        "can_transfer": _team_view(request.user),
+        "query": _query(values),
+    }
+    return render(request, "web/customers/list.html", context)
+
+
+@web_view
+def customer_export(request):
+    _form, _values, filters = _filters(request)
+    qs = selectors.customer_list(actor=request.user, filters=filters)
+    content, _n, _capped = export.customers_xlsx(qs, max_rows=settings.PHARMCRM["EXPORT_MAX_ROWS"])
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="customers-{stamp}.xlsx"'
+    response["X-Export-Rows"] = str(_n)
+    response["X-Export-Capped"] = "1" if _capped else "0"
+    return response
+
+
+# --- detail --------------------------------------------------------------------------------
+
+def _display(field_name: str, value) -> str:
+    if value in (None, "", [], {}):
+        return "—"
+    if isinstance(value, dict):
+        return str(value.get("label", value.get("id", "")))
+    if field_name == "access":
+        return str(dict(CustomerShare.Access.choices).get(value, value))
+    try:
+        field = Customer._meta.get_field(field_name)
+    except Exception:
+        return str(value)
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    return str(value)
+
+
+def _field_label(name: str) -> str:
+    if name == "shared_with":
+        return _("Shared with")
+    if name == "access":
+        return _("Access")
+    try:
+        return capfirst(str(Customer._meta.get_field(name).verbose_name))
+    except Exception:
+        return name
+
+
+ACTION_LABELS = {
+    "create": gettext_noop("Created"),
+    "update": gettext_noop("Edited"),
+    "delete": gettext_noop("Moved to the recycle bin"),
+    "restore": gettext_noop("Restored"),
+    "share": gettext_noop("Shared"),
+    "share_update": gettext_noop("Changed share access"),
+    "unshare": gettext_noop("Withdrew share"),
+    "transfer": gettext_noop("Transferred"),
+}
+
+
+def _history(customer_id: int) -> list[dict]:
+    rows = []
+    for event in audit_customer_history(customer_id=customer_id):
+        changes = [
+            {"label": _field_label(name), "old": _display(name, pair[0] if pair else None),
+             "new": _display(name, pair[1] if pair and len(pair) > 1 else None)}
+            for name, pair in (event.changes or {}).items()
+            if name != "search_text"
+        ]
+        label = ACTION_LABELS.get(event.action)
+        rows.append({
+            "event": event,
+            "action": _(label) if label else event.action,
+            "target": event.target_label if event.target_type != "customer" else "",
+            "changes": changes,
+        })
+    return rows
+
+
+def _share_form(request, customer: Customer, data=None) -> ShareForm:
+    users = active_users().exclude(pk=customer.owner_id)
+    return ShareForm(data, users=users, groups=share_group_list())
+
+
+def _overview(customer: Customer) -> list[tuple[str, str]]:
+    rows = []
+    for name in ("name", "short_name", "type", "status", "grade", "source", "credit_code", "phone",
+                 "region_code", "address", "owner", "owner_department", "created_by", "created_at",
+                 "updated_at", "notes"):
+        field = Customer._meta.get_field(name)
+        value = getattr(customer, name)
+        if field.choices:
+            value = getattr(customer, f"get_{name}_display")()
+        rows.append((name, capfirst(str(field.verbose_name)), value))
+    return rows
+
+
+@web_view
+def customer_detail(request, customer_id: int):
+    customer, perms = _load_customer(request, customer_id)
+    tab = request.GET.get("tab") or "overview"
+    if tab not in ("overview", "shares", "history"):
+        tab = "overview"
+    context = {"customer": customer, "perms": perms, "tab": tab}
+    if tab == "overview":
+        context["overview"] = _overview(customer)
+    elif tab == "shares":
+        context.update(_shares_context(request, customer, perms))
+    else:
+        context["history"] = _history(customer.pk)
+    return render(request, "web/customers/detail.html", context)
+
+
+def _shares_context(request, customer, perms, form=None, open_dialog=False) -> dict:
+    return {
+        "customer": customer,
+        "perms": perms,
+        "shares": list(selectors.customer_shares(actor=request.user, customer_id=customer.pk)),
+        "share_form": form or (_share_form(request, customer) if perms["manage"] else None),
+        "open_dialog": open_dialog,
+    }
+
+
+@web_view
+def customer_shares(request, customer_id: int):
+    """GET: the shares panel. POST: add (or change) a share; htmx gets the panel back."""
+    customer, perms = _load_customer(request, customer_id)
+    if request.method == "POST":
+        if not perms["manage"]:
+            raise PermissionDenied(_("Only the owner, their heads or an administrator may do this."))
+        form = _share_form(request, customer, request.POST)
+        if form.is_valid():
+            user_id, group_id = form.target_ids()
+            try:
+                services.share_create(actor=request.user, customer_id=customer.pk, user_id=user_id,
+                                      group_id=group_id, access=form.cleaned_data["access"])
+            except ApplicationError as exc:
+                apply_errors(form, exc, {"user_id": "target", "group_id": "target"})
+            else:
+                messages.success(request, _("Shared."))
+                if not _wants_partial(request):
+                    return redirect(reverse("web:customer_detail", args=[customer.pk]) + "?tab=shares")
+                return render(request, "web/customers/_shares.html", _shares_context(request, customer, perms))
+        ctx = _shares_context(request, customer, perms, form=form, open_dialog=True)
+        status = 200 if _wants_partial(request) else 400
+        if _wants_partial(request):
+            return render(request, "web/customers/_shares.html", ctx)
+        ctx.update({"tab": "shares"})
+        return render(request, "web/customers/detail.html", ctx, status=status)
+    if _wants_partial(request):
+        return render(request, "web/customers/_shares.html", _shares_context(request, customer, perms))
+    return redirect(reverse("web:customer_detail", args=[customer.pk]) + "?tab=shares")
+
+
+@web_view
+def customer_share_delete(request, customer_id: int, share_id: int):
+    customer, perms = _load_customer(request, customer_id)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    services.share_delete(actor=request.user, customer_id=customer.pk, share_id=share_id)
+    messages.success(request, _("Share withdrawn."))
+    if _wants_partial(request):
+        return render(request, "web/customers/_shares.html", _shares_context(request, customer, perms))
+    return redirect(reverse("web:customer_detail", args=[customer.pk]) + "?tab=shares")
+
+
+# --- create / edit / delete ----------------------------------------------------------------
+
+def _owners_for_create(user):
+    if not _team_view(user):
+        return None
+    return list(
+        visibility.users_in_scope(user).filter(is_active=True).select_related("department")
+        .order_by("department_id", "full_name", "id")[:OWNER_CHOICES_LIMIT]
+    )
+
+
+@web_view
+def customer_create(request):
+    owners = _owners_for_create(request.user)
+    if request.method == "POST":
+        form = CustomerForm(request.POST, owners=owners)
+        if form.is_valid():
+            try:
+                customer = services.customer_create(
+                    actor=request.user, data=form.service_data(), owner_id=form.cleaned_data.get("owner"),
+                )
+            except ApplicationError as exc:
+                apply_errors(form, exc, {"owner_id": "owner"})
+            else:
+                messages.success(request, _("Customer “%(name)s” created.") % {"name": customer.name})
+                return redirect("web:customer_detail", customer_id=customer.pk)
+        status = 400
+    else:
+        form = CustomerForm(owners=owners, initial={"owner": request.user.pk})
+        status = 200
+    return render(request, "web/customers/form.html", {"form": form, "customer": None}, status=status)
+
+
+@web_view
+def customer_edit(request, customer_id: int):
+    customer, perms = _load_customer(request, customer_id)
+    if not perms["write"]:
+        raise PermissionDenied(_("You may view this customer but not change it."))
+    if request.method == "POST":
+        form = CustomerForm(request.POST)
+        if form.is_valid():
+            try:
+                services.customer_update(actor=request.user, customer_id=customer.pk, data=form.service_data())
+            except ApplicationError as exc:
+                apply_errors(form, exc)
+            else:
+                messages.success(request, _("Changes saved."))
+                return redirect("web:customer_detail", customer_id=customer.pk)
+        status = 400
+    else:
+        form = CustomerForm(initial={name: getattr(customer, name) for name in CustomerForm.FIELDS})
+        status = 200
+    return render(request, "web/customers/form.html", {"form": form, "customer": customer}, status=status)
+
+
+@web_view
+def customer_delete(request, customer_id: int):
+    if request.method != "POST":
+        customer_get(actor=request.user, customer_id=customer_id)  # invisible: 404 before anything else
+        return HttpResponseNotAllowed(["POST"])
+    customer = services.customer_delete(actor=request.user, customer_id=customer_id)
+    messages.success(request, _("“%(name)s” was moved to the recycle bin. You can restore it from there.")
+                     % {"name": customer.name})
+    return redirect("web:customer_list")
+
+
+@web_view
+def customer_restore(request, customer_id: int):
+    if request.method != "POST":
+        if not selectors.customer_recycle_bin(actor=request.user).filter(pk=customer_id).exists():
+            raise Http404
+        return HttpResponseNotAllowed(["POST"])
+    customer = services.customer_restore(actor=request.user, customer_id=customer_id)
+    messages.success(request, _("“%(name)s” was restored.") % {"name": customer.name})
+    return redirect("web:customer_detail", customer_id=customer.pk)
+
+
+@web_view
+def customer_recycle_bin(request):
+    qs = selectors.customer_recycle_bin(actor=request.user)
+    page = max(1, min(int_or_none(request.GET.get("page")) or 1, 100_000))
+    size = settings.PHARMCRM["LIST_PAGE_SIZE"]
+    rows = list(qs[(page - 1) * size: page * size + 1])
+    has_next = len(rows) > size
+    return render(request, "web/customers/recycle_bin.html", {
+        "rows": rows[:size], "count": capped_count(qs), "page": page,
+        "prev_url": f"?page={page - 1}" if page > 1 else None,
+        "next_url": f"?page={page + 1}" if has_next else None,
+    })
