@@ -37,6 +37,11 @@ def member_view(view):
     return web_view(view)
 
 
+def posted(request: HttpRequest):
+    """The submitted data for a form, bound even when empty (``request.POST or None`` is not)."""
+    return request.POST if request.method == "POST" else None
+
+
 def settings_crumbs(request: HttpRequest, *items: tuple[str, str | None]) -> list[tuple[str, str | None]]:
     """Breadcrumb: 设置 / ... (the settings link only for those who may open it)."""
     home = reverse("web:settings_home") if getattr(request.user, "is_admin", False) else None

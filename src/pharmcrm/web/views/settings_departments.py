@@ -22,7 +22,7 @@ from pharmcrm.org.selectors import (
 )
 from pharmcrm.web.forms_settings import DepartmentForm, DepartmentHeadsForm
 from pharmcrm.web.views.common import apply_errors
-from pharmcrm.web.views.settings_common import INVALID, admin_view, audit_rows, settings_crumbs
+from pharmcrm.web.views.settings_common import INVALID, admin_view, audit_rows, posted, settings_crumbs
 
 MEMBERS_SHOWN = 50
 
@@ -56,7 +56,7 @@ def department_new(request: HttpRequest) -> HttpResponse:
     parent_param = request.GET.get("parent", "")
     if parent_param.isdigit() and _node_for(flat, int(parent_param)):
         initial["parent"] = int(parent_param)
-    form = DepartmentForm(request.POST or None, departments=flat, initial=initial)
+    form = DepartmentForm(posted(request), departments=flat, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

@@ -15,7 +15,7 @@ from pharmcrm.org.models import ShareGroup
 from pharmcrm.org.selectors import active_users, share_group_list
 from pharmcrm.web.forms_settings import ShareGroupForm
 from pharmcrm.web.views.common import apply_errors
-from pharmcrm.web.views.settings_common import INVALID, admin_view, audit_rows, settings_crumbs
+from pharmcrm.web.views.settings_common import INVALID, admin_view, audit_rows, posted, settings_crumbs
 
 
 def _crumbs(request, *items):
@@ -49,7 +49,7 @@ def _save(request: HttpRequest, group: ShareGroup | None) -> HttpResponse:
     if group is not None:
         initial = {"name": group.name, "description": group.description,
                    "members": list(group.members.values_list("pk", flat=True))}
-    form = ShareGroupForm(request.POST or None, users=_candidates(group), initial=initial)
+    form = ShareGroupForm(posted(request), users=_candidates(group), initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

@@ -14,7 +14,7 @@ from pharmcrm.org import services
 from pharmcrm.org.selectors import api_token_list
 from pharmcrm.web.forms_settings import ApiTokenForm
 from pharmcrm.web.views.common import apply_errors
-from pharmcrm.web.views.settings_common import INVALID, member_view, settings_crumbs
+from pharmcrm.web.views.settings_common import INVALID, member_view, posted, settings_crumbs
 
 
 @member_view
@@ -22,7 +22,7 @@ from pharmcrm.web.views.settings_common import INVALID, member_view, settings_cr
 @require_http_methods(["GET", "POST"])
 def tokens(request: HttpRequest) -> HttpResponse:
     """List and create. A new token's secret is shown in this one response and never again."""
-    form = ApiTokenForm(request.POST or None)
+    form = ApiTokenForm(posted(request))
     new_token = raw = None
     status = 200
     if request.method == "POST":

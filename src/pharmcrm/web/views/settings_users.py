@@ -27,7 +27,7 @@ from pharmcrm.org.selectors import (
 )
 from pharmcrm.web.forms_settings import UserDeactivateForm, UserFilterForm, UserForm
 from pharmcrm.web.views.common import apply_errors
-from pharmcrm.web.views.settings_common import INVALID, admin_view, audit_rows, settings_crumbs
+from pharmcrm.web.views.settings_common import INVALID, admin_view, audit_rows, posted, settings_crumbs
 
 ROLE_LABELS = dict(Role.choices)
 PAGE_SIZES = (20, 50, 100)
@@ -132,7 +132,7 @@ def user_new(request: HttpRequest) -> HttpResponse:
     dept_param = request.GET.get("department", "")
     if dept_param.isdigit():
         initial["department"] = int(dept_param)
-    form = UserForm(request.POST or None, departments=flat, initial=initial)
+    form = UserForm(posted(request), departments=flat, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -159,7 +159,7 @@ def user_edit(request: HttpRequest, user_id: int) -> HttpResponse:
         "title": user.title, "department": user.department_id,
         "roles": sorted(user.roles.values_list("role", flat=True)),
     }
-    form = UserForm(request.POST or None, departments=department_flat(), initial=initial, editing=True)
+    form = UserForm(posted(request), departments=department_flat(), initial=initial, editing=True)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -205,7 +205,7 @@ def user_deactivate(request: HttpRequest, user_id: int) -> HttpResponse:
         return redirect("web:settings_user", user_id=user.pk)
     owned = user_owned_customer_count(user_id=user.pk)
     candidates = active_users().exclude(pk=user.pk)
-    form = UserDeactivateForm(request.POST or None, users=candidates, successor_required=owned > 0)
+    form = UserDeactivateForm(posted(request), users=candidates, successor_required=owned > 0)
     if request.method == "POST" and form.is_valid():
         try:
             services.user_deactivate(actor=request.user, user_id=user.pk,
