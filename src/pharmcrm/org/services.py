@@ -42,7 +42,7 @@ def _validation_to_app_error(exc: ValidationError) -> ApplicationError:
 
 # --- departments ---------------------------------------------------------------------------
 
-def _get_department(department_id: int | None) -> Department | None:
+def _get_department(department_id: int | None, field: str = "parent_id") -> Department | None:
     if department_id is None:
         return None
     try:
@@ -50,7 +50,7 @@ def _get_department(department_id: int | None) -> Department | None:
     except Department.DoesNotExist:
         raise ApplicationError(
             _("The department does not exist."), code="department_not_found",
-            fields={"parent_id": [_("The department does not exist.")]},
+            fields={field: [_("The department does not exist.")]},
         ) from None
 
 
@@ -219,7 +219,7 @@ def user_create(
 ) -> User:
     require_admin(actor)
     roles = _clean_roles(roles)
-    dept = _get_department(department_id)
+    dept = _get_department(department_id, "department_id")
     user = User(username=(username or "").strip(), full_name=(full_name or "").strip(), department=dept,
                 email=(email or "").strip(), phone=(phone or "").strip(), title=(title or "").strip())
     _full_clean(user)
@@ -257,7 +257,7 @@ def user_update(
             setattr(user, field, value.strip())
     moved = False
     if department_id is not ...:
-        dept = _get_department(department_id)
+        dept = _get_department(department_id, "department_id")
         moved = (dept and dept.pk) != user.department_id
         user.department = dept
     _full_clean(user, exclude=["username"])
