@@ -29,7 +29,7 @@ _COLUMNS = [
     (gettext_noop("Address"), "address", 40),
     (gettext_noop("Owner"), "owner__full_name", 10),
     (gettext_noop("Department"), "owner_department__name", 14),
-    (gettext_noop("Created"), "created_at", 18),
+    (gettext_noop("Created at"), "created_at", 18),
     (gettext_noop("Last updated"), "updated_at", 18),
 ]
 
