@@ -4,6 +4,12 @@ OpenAPI: /api/v1/openapi.json; interactive docs: /api/v1/docs (Swagger UI served
 bundled static files, so it works without internet access).
 """
 
+from functools import wraps
+
+from django.http import HttpRequest, HttpResponse
+from django.urls import URLPattern, path
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI, Swagger
 
 from pharmcrm.api import errors
@@ -12,7 +18,40 @@ from pharmcrm.api.auth import router as token_router
 from pharmcrm.api.customers import router as customer_router
 from pharmcrm.api.org import router as org_router
 
-api = NinjaAPI(
+
+class PharmcrmAPI(NinjaAPI):
+    """NinjaAPI whose "no such route" (404) and "wrong method" (405) answers have the error shape too."""
+
+    @property
+    def urls(self):
+        patterns, app_name, namespace = super().urls
+        unknown = csrf_exempt(self._unknown_route)
+        for pattern in patterns:
+            if isinstance(pattern, URLPattern):
+                if pattern.name == "api-root":  # ninja's /api/v1/ is an HTML 404 (or a redirect in DEBUG)
+                    pattern.callback = unknown
+                else:
+                    pattern.callback = self._json_405(pattern.callback)
+        return [*patterns, path("<path:rest>", unknown, name="unknown-route")], app_name, namespace
+
+    def _json_405(self, view):
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            response = view(request, *args, **kwargs)
+            if response.status_code == 405 and not response.get("Content-Type", "").startswith("application/json"):
+                allow = response.get("Allow", "")
+                response = self.create_response(request, errors.error_body(
+                    "method_not_allowed", _("Method not allowed; allowed: %(m)s") % {"m": allow}), status=405)
+                response["Allow"] = allow
+            return response
+
+        return wrapper
+
+    def _unknown_route(self, request: HttpRequest, rest: str = "") -> HttpResponse:
+        return self.create_response(request, errors.error_body("not_found", _("No such API route.")), status=404)
+
+
+api = PharmcrmAPI(
     title="pharmcrm API",
     version="1",
     description=(
