@@ -49,7 +49,7 @@ def test_revoke(client, org):
     token, raw = api_token_create(actor=org.rep_pd1, name="脚本")
     client.force_login(org.rep_pd1)
     page = client.get(reverse("web:settings_tokens")).content.decode()
-    assert "data-settings-confirm" in page  # asks before revoking
+    assert "data-confirm=" in page  # asks before revoking
     response = client.post(reverse("web:settings_token_revoke", args=[token.pk]))
     assert response.status_code == 302
     token.refresh_from_db()

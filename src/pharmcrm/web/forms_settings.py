@@ -11,6 +11,7 @@ from collections.abc import Iterable
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from pharmcrm.org.models import Role, User
 from pharmcrm.org.selectors import DeptNode
@@ -81,6 +82,7 @@ class DepartmentForm(SettingsForm):
     def __init__(self, *args, departments: list[DeptNode], **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["parent"].choices = department_choices(departments, empty_label=_("— Top level —"))
+        self.fields["parent"].widget.attrs["data-search"] = ""
 
 
 class DepartmentHeadsForm(SettingsForm):
@@ -100,7 +102,7 @@ USER_ROLE_CHOICES = [(value, label) for value, label in Role.choices]
 
 
 class UserFilterForm(forms.Form):
-    STATUS_CHOICES = [("active", _("Active")), ("inactive", _("Deactivated")), ("all", _("All"))]
+    STATUS_CHOICES = [("active", pgettext_lazy("user account", "Active")), ("inactive", _("Deactivated")), ("all", _("All"))]
 
     q = forms.CharField(label=_("Keyword"), required=False, max_length=100)
     department = forms.TypedChoiceField(label=_("Department"), required=False, coerce=int, empty_value=None)
@@ -111,9 +113,10 @@ class UserFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["department"].choices = department_choices(departments, empty_label=_("All departments"))
         self.fields["role"].choices = [("", _("All roles")), *USER_ROLE_CHOICES, ("head", _("Department head"))]
-        self.fields["q"].widget.attrs.update({"class": "form-control", "placeholder": _("Username, name, mobile, email")})
+        self.fields["q"].widget = forms.TextInput(attrs={
+            "type": "search", "class": "form-control", "placeholder": _("Username, name, mobile, email")})
         for name in ("department", "role", "status"):
-            self.fields[name].widget.attrs["class"] = "form-select"
+            self.fields[name].widget.attrs["class"] = "form-select form-select-sm"
 
     def values(self) -> dict:
         """The cleaned filters; invalid parameters fall back to their defaults (never a 500)."""
@@ -154,6 +157,7 @@ class UserForm(SettingsForm):
         super().__init__(*args, **kwargs)
         self.editing = editing
         self.fields["department"].choices = department_choices(departments, empty_label=_("— Choose —"))
+        self.fields["department"].widget.attrs["data-search"] = ""
         self.fields["phone"].widget.attrs.update({"inputmode": "tel", "autocomplete": "off"})
         self.fields["username"].widget.attrs["autocomplete"] = "off"
         if editing:
@@ -172,6 +176,7 @@ class UserDeactivateForm(SettingsForm):
         super().__init__(*args, **kwargs)
         field = self.fields["successor"]
         field.choices = [("", _("— Choose a successor —")), *user_choices(users)]
+        field.widget.attrs["data-search"] = ""
         field.required = successor_required
         field.error_messages["required"] = _("Choose the colleague who takes over the customers.")
 

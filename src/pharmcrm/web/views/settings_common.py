@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from pharmcrm.core.audit import audit_history
 from pharmcrm.org.models import Role
@@ -71,12 +71,18 @@ FIELD_LABELS = {
     "phone": gettext_lazy("Mobile"),
     "title": gettext_lazy("Job title"),
     "department": gettext_lazy("Department"),
-    "is_active": gettext_lazy("Active"),
+    "is_active": pgettext_lazy("user account", "Active"),
     "roles": gettext_lazy("Roles"),
     "password": gettext_lazy("Password"),
     "description": gettext_lazy("Description"),
     "members": gettext_lazy("Members"),
     "token": gettext_lazy("API token"),
+}
+
+# Labels that depend on the kind of object ("name" of a department is not a person's name).
+TYPE_FIELD_LABELS = {
+    "department": {"name": gettext_lazy("Department name")},
+    "sharegroup": {"name": gettext_lazy("Group name")},
 }
 
 ROLE_LABELS = dict(Role.choices)
@@ -101,10 +107,11 @@ def _display(field: str, value: Any) -> str:
 def audit_rows(*, target_type: str, target_id: int, limit: int = 100) -> list[dict[str, Any]]:
     """The audit history of one object, ready to render: time, actor, action, changes."""
     rows = []
+    labels = {**FIELD_LABELS, **TYPE_FIELD_LABELS.get(target_type, {})}
     for event in audit_history(target_type=target_type, target_id=target_id, limit=limit):
         changes = [
             {
-                "field": str(FIELD_LABELS.get(field, field)),
+                "field": str(labels.get(field, field)),
                 "old": _display(field, pair[0] if isinstance(pair, list | tuple) and len(pair) == 2 else None),
                 "new": _display(field, pair[1] if isinstance(pair, list | tuple) and len(pair) == 2 else pair),
             }

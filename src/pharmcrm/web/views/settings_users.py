@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from pharmcrm.core.errors import ApplicationError
@@ -67,6 +68,13 @@ def users(request: HttpRequest) -> HttpResponse:
     rows = [{"user": u, "roles": _role_labels(u), "headed": _headed(u)} for u in page.object_list]
     params = request.GET.copy()
     params.pop("page", None)
+    size_links = []
+    for n in PAGE_SIZES:
+        p = params.copy()
+        p["page_size"] = str(n)
+        size_links.append((n, "?" + p.urlencode(), n == page_size))
+    export_params = params.copy()
+    export_params.pop("page_size", None)
     context = {
         "crumbs": settings_crumbs(request, (_("Users"), None)),
         "filter_form": form,
@@ -74,8 +82,9 @@ def users(request: HttpRequest) -> HttpResponse:
         "rows": rows,
         "page_size": page_size,
         "page_sizes": PAGE_SIZES,
+        "size_links": size_links,
         "querystring": params.urlencode(),
-        "export_querystring": params.urlencode(),
+        "export_querystring": export_params.urlencode(),
         "filtered": any(request.GET.get(k) for k in ("q", "department", "role", "status")),
     }
     return render(request, "web/settings/users.html", context)
@@ -108,7 +117,7 @@ def users_export(request: HttpRequest) -> HttpResponse:
             u.email,
             "、".join(_role_labels(u)),
             "、".join(d.name for d in _headed(u)),
-            _("Active") if u.is_active else _("Deactivated"),
+            pgettext("user account", "Active") if u.is_active else _("Deactivated"),
             timezone.localtime(u.last_login, tz).strftime("%Y-%m-%d %H:%M") if u.last_login else "",
         ])
     for letter, width in zip("ABCDEFGHIJ", (16, 12, 18, 14, 16, 26, 24, 20, 8, 18), strict=True):
@@ -226,6 +235,11 @@ def user_deactivate(request: HttpRequest, user_id: int) -> HttpResponse:
         "owned_count": owned,
         "form": form,
         "is_self": user.pk == request.user.pk,
+        "confirm_text": (
+            _("Transfer all %(n)d customers of %(name)s, with their contacts, follow-ups, orders and everything "
+              "else, to {successor} and deactivate %(name)s?") % {"n": owned, "name": user}
+            if owned else _("Deactivate %(name)s? They will no longer be able to log in.") % {"name": user}
+        ),
     }
     status = INVALID if request.method == "POST" else 200
     return render(request, "web/settings/user_deactivate.html", context, status=status)
