@@ -148,9 +148,15 @@ class TransferLog(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
 
+    def __str__(self) -> str:
+        return f"transfer #{self.pk} ({self.customer_count})"
+
 
 class TransferItem(models.Model):
     log = models.ForeignKey(TransferLog, on_delete=models.CASCADE, related_name="items")
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="transfers")
     from_user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     to_user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    def __str__(self) -> str:
+        return f"{self.customer_id}: {self.from_user_id} -> {self.to_user_id}"

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from pharmcrm.core.errors import NotFound
 from pharmcrm.core.pinyin import normalise
-from pharmcrm.core.validators import normalise_credit_code
+from pharmcrm.core.validators import normalise_credit_code, validate_credit_code
 from pharmcrm.customers.models import Customer, CustomerShare, TransferLog
 from pharmcrm.org import visibility
 from pharmcrm.org.models import User
@@ -45,9 +46,18 @@ def _search(qs: QuerySet, q: str) -> QuerySet:
     if not term:
         return qs
     code = normalise_credit_code(q)
-    if len(code) == 18 and code.isalnum():
+    if _is_credit_code(code):
         return qs.filter(credit_code=code)
+    # (an 18-letter pinyin such as "beijingtongrentang" is a name, not a credit code)
     return qs.filter(search_text__contains=term)
+
+
+def _is_credit_code(code: str) -> bool:
+    try:
+        validate_credit_code(code)
+    except ValidationError:
+        return False
+    return True
 
 
 def customer_list(*, actor: User, filters: CustomerFilters | None = None) -> QuerySet:

@@ -32,8 +32,17 @@ def _full_clean(customer: Customer) -> None:
         customer.full_clean(exclude=["owner", "owner_department", "created_by", "deleted_by", "search_text"])
     except ValidationError as exc:
         fields = exc.message_dict
+    else:
+        fields = {}
+    # Django does not validate a TextField's max_length (only forms do); the service must
+    for name in EDITABLE_FIELDS:
+        f = Customer._meta.get_field(name)
+        value = getattr(customer, name)
+        if f.max_length and isinstance(value, str) and len(value) > f.max_length and name not in fields:
+            fields[name] = [_("At most %(n)d characters.") % {"n": f.max_length}]
+    if fields:
         first = next(iter(fields.values()))[0]
-        raise ApplicationError(first, code="invalid", fields=fields) from None
+        raise ApplicationError(first, code="invalid", fields=fields)
 
 
 def _apply(customer: Customer, data: dict[str, Any]) -> None:
@@ -41,12 +50,11 @@ def _apply(customer: Customer, data: dict[str, Any]) -> None:
     if unknown:
         raise ApplicationError(_("Unknown fields: %(f)s") % {"f": ", ".join(sorted(unknown))}, code="unknown_field",
                                fields={f: [_("Unknown field.")] for f in unknown})
+    wrong = sorted(f for f, v in data.items() if v is not None and not isinstance(v, str))
+    if wrong:  # every editable field is text; a number or a list here is a caller's bug, not a 500
+        raise ApplicationError(_("Enter text."), code="invalid", fields={f: [_("Enter text.")] for f in wrong})
     for field, value in data.items():
-        if isinstance(value, str):
-            value = value.strip()
-        if value is None:
-            value = ""
-        setattr(customer, field, value)
+        setattr(customer, field, (value or "").strip())
     customer.credit_code = normalise_credit_code(customer.credit_code)
     customer.search_text = search_key(customer.name, customer.short_name, customer.credit_code, customer.phone)
 
@@ -218,6 +226,13 @@ def customer_transfer(
 
     Only heads (for customers owned in their subtree) and administrators transfer.
     """
+    return _transfer(actor=actor, assignments=assignments, keep_shares=keep_shares, reason=reason)
+
+
+def _transfer(
+    *, actor: User, assignments: Iterable[TransferAssignment], keep_shares: bool, reason: str,
+    include_deleted: bool = False,
+) -> TransferLog:
     if not (actor.is_admin or actor.is_head):
         raise PermissionDenied(_("Only department heads and administrators may transfer customers."))
     assignments = [a for a in assignments if a.customer_ids]
@@ -231,7 +246,7 @@ def customer_transfer(
         raise ApplicationError(_("At most %(n)d characters.") % {"n": 300}, code="too_long",
                                fields={"reason": [_("At most %(n)d characters.") % {"n": 300}]})
     successors = {a.to_user_id: _check_successor(actor, a.to_user_id) for a in assignments}
-    manageable = visibility.manageable_customers(actor)
+    manageable = visibility.manageable_customers(actor, include_deleted=include_deleted)
     if not actor.is_admin:
         # a head transfers what is owned in their subtree, not what they merely see by a share
         manageable = manageable.filter(owner_department_id__in=visibility.subtree_department_ids(actor))
@@ -280,19 +295,13 @@ def customer_transfer_all(
         raise ApplicationError(msg, code="invalid_successor", fields={"to_user_id": [msg]})
     if not visibility.users_in_scope(actor).filter(pk=from_user_id).exists():
         raise NotFound(_("User not found."))
-    ids = list(Customer.objects.filter(owner_id=from_user_id, deleted_at__isnull=True).values_list("pk", flat=True))
-    deleted = list(Customer.objects.filter(owner_id=from_user_id, deleted_at__isnull=False).values_list("pk", flat=True))
-    if not ids and not deleted:
+    # recycle-bin customers follow too (and are logged), so nothing stays with a departed owner
+    ids = list(Customer.objects.filter(owner_id=from_user_id).order_by("pk").values_list("pk", flat=True))
+    if not ids:
         return None
     _check_successor(actor, to_user_id)
-    log = None
-    if ids:
-        log = customer_transfer(actor=actor, assignments=[TransferAssignment(ids, to_user_id)],
-                                keep_shares=keep_shares, reason=reason)
-    if deleted:  # recycle-bin customers follow too, so nothing stays with a departed owner
-        to = User.objects.get(pk=to_user_id)
-        Customer.objects.filter(pk__in=deleted).update(owner=to, owner_department_id=to.department_id)
-    return log
+    return _transfer(actor=actor, assignments=[TransferAssignment(ids, to_user_id)], keep_shares=keep_shares,
+                     reason=reason, include_deleted=True)
 
 
 def customers_follow_owner_department(*, owner: User) -> int:

@@ -59,6 +59,9 @@ class DepartmentClosure(models.Model):
         ]
         indexes = [models.Index(fields=["descendant", "ancestor"], name="closure_desc_idx")]
 
+    def __str__(self) -> str:
+        return f"{self.ancestor_id} -> {self.descendant_id} ({self.depth})"
+
 
 class DepartmentHead(models.Model):
     department = models.ForeignKey(Department, on_delete=models.CASCADE, related_name="head_links")
@@ -67,6 +70,9 @@ class DepartmentHead(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["department", "user"], name="dept_head_unique")]
         indexes = [models.Index(fields=["user", "department"], name="dept_head_user_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} heads {self.department_id}"
 
 
 class PharmUserManager(UserManager):
@@ -134,6 +140,9 @@ class UserRole(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "role"], name="user_role_unique")]
 
+    def __str__(self) -> str:
+        return f"{self.user_id}:{self.role}"
+
 
 class ShareGroup(TimeStamped):
     """A named set of users that customers can be shared with."""
@@ -158,6 +167,9 @@ class ShareGroupMember(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["group", "user"], name="group_member_unique")]
         indexes = [models.Index(fields=["user", "group"], name="group_member_user_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} in {self.group_id}"
 
 
 class RoleScope(models.Model):

@@ -115,6 +115,10 @@ def department_update(
         if (new_parent and new_parent.pk) != dept.parent_id:
             _closure_move(dept, new_parent)
             dept.parent = new_parent
+    # the unique constraint on (parent, name) does not cover top-level departments (NULL parent)
+    if Department.objects.filter(parent_id=dept.parent_id, name=dept.name).exclude(pk=dept.pk).exists():
+        raise ApplicationError(_("A department with this name already exists here."), code="duplicate",
+                               fields={"name": [_("A department with this name already exists here.")]})
     try:
         with transaction.atomic():
             dept.save()
@@ -334,6 +338,10 @@ def share_group_save(
 ) -> ShareGroup:
     require_admin(actor)
     name = _clean_name(name)
+    description = (description or "").strip()
+    if len(description) > 300:
+        msg = _("At most %(n)d characters.") % {"n": 300}
+        raise ApplicationError(msg, code="too_long", fields={"description": [msg]})
     if group_id is None:
         group = ShareGroup(name=name, description=description)
         before, old_members = {}, set()
