@@ -29,6 +29,20 @@ def test_search_key_contains(text, needles):
         assert needle in key, (needle, key)
 
 
+@pytest.mark.parametrize(
+    "text, needle",
+    [
+        ("重庆市中药饮片厂", "zhongqing"),  # later polyphones (片, 厂) must not crowd out 重's other reading
+        ("重庆市中药饮片厂", "zqszyy"),
+        ("银行重庆分行", "yinxing"),
+        ("银行重庆分行", "zhongqing"),
+        ("重庆长安银行", "zhangan"),
+    ],
+)
+def test_every_single_alternative_reading_survives_the_cap(text, needle):
+    assert needle in search_key(text)
+
+
 def test_plain_latin_and_digits_have_no_pinyin_pieces():
     assert search_key("ABC Pharma 123") == "abcpharma123"
     assert search_key("", None, "x") == "x"
