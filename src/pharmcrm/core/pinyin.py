@@ -3,7 +3,8 @@
 ``search_key("中医药")`` contains "zhongyiyao" and "zyy" (and other readings of polyphonic
 characters, e.g. 重庆 -> "chongqing" and "zhongqing"), so a rep finds a customer whichever
 way they type it. The number of reading combinations is capped so a long name with many
-polyphones stays a bounded string.
+polyphones stays a bounded string; every single alternative reading comes before any
+combination of two, so the cap drops combinations first.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import unicodedata
 
 from pypinyin import Style, pinyin
 
-MAX_VARIANTS = 8
+MAX_VARIANTS = 12
 _SPACES = re.compile(r"\s+")
 
 
@@ -34,9 +35,18 @@ def _readings(text: str, style: Style) -> list[list[str]]:
 
 
 def _variants(parts: list[list[str]]) -> list[str]:
-    combos = itertools.islice(itertools.product(*parts), MAX_VARIANTS)
+    """The in-context reading first, then it with ONE character read differently, for every
+    alternative of every character (so "zhongqing" finds 重庆市中药饮片厂 even though 片 and
+    厂 are polyphones too), then further combinations while there is room."""
+    base = [p[0] for p in parts]
+    singles = (
+        [*base[:i], alt, *base[i + 1:]] for i, p in enumerate(parts) for alt in p[1:]
+    )
+    combos = itertools.chain([base], singles, itertools.product(*parts))
     result: list[str] = []
     for combo in combos:
+        if len(result) >= MAX_VARIANTS:
+            break
         s = "".join(combo)
         if s not in result:
             result.append(s)
