@@ -23,15 +23,17 @@ estimates from the column statistics, so it walks the default sort index with th
 for a user who sees most rows (``LIMIT`` stops early) and ORs index scans for a user who
 sees few. On SQLite, for a user who sees few rows we drive from the visible ids
 (``id IN (owned UNION ALL shared UNION ALL subtree)``); for a user who sees many we keep
-the predicate as a filter; the switch is an estimate of the user's visible volume, cached
-briefly. All shapes return the same set.
+the predicate as a filter, with the subtree as a correlated ``EXISTS`` so that SQLite walks
+the default sort index and ``LIMIT`` stops early (an ``IN`` lets it OR index scans and sort
+everything); the switch is an estimate of the user's visible volume, cached briefly. All
+shapes return the same set.
 """
 
 from __future__ import annotations
 
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import F, Lookup, Q, QuerySet
+from django.db.models import Exists, F, Lookup, OuterRef, Q, QuerySet
 
 from pharmcrm.org.models import DepartmentClosure, RoleScope, ShareGroupMember, User
 
@@ -122,8 +124,9 @@ def _scope(user: User, *, write_only: bool, managers_only: bool = False) -> Quer
             if shared is not None:
                 q |= Q(_EqualsAny(F("id"), shared))
         else:
-            if heads:
-                q |= Q(owner_department_id__in=subtree_department_ids(user))
+            if heads:  # correlated, so SQLite walks the sort index instead of OR-ing index scans
+                q |= Q(Exists(DepartmentClosure.objects.filter(
+                    ancestor_id__in=heads, descendant_id=OuterRef("owner_department_id"))))
             if shared is not None:
                 q |= Q(id__in=shared)
         return objects.filter(q)
