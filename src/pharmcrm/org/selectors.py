@@ -21,7 +21,11 @@ class DeptNode:
 
 def department_tree() -> list[DeptNode]:
     """The whole tree, in display order, in three queries."""
-    depts = list(Department.objects.annotate(member_count=Count("members", filter=Q(members__is_active=True))))
+    # explicit order: Meta.ordering is not applied to this GROUP BY query (PostgreSQL returned any order)
+    depts = list(
+        Department.objects.annotate(member_count=Count("members", filter=Q(members__is_active=True)))
+        .order_by("sort_order", "id")
+    )
     heads: dict[int, list[User]] = {}
     for dept in Department.objects.prefetch_related("heads"):
         heads[dept.pk] = list(dept.heads.all())
