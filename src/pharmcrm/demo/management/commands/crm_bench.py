@@ -38,11 +38,21 @@ class Command(BaseCommand):
         parser.add_argument("--sql", action="store_true", help="also write each scenario's SQL into the JSON")
         parser.add_argument(
             "--json",
-            default=str(Path(settings.VAR_DIR) / "bench" / "latest.json"),
+            default=str(Path(settings.BASE_DIR) / "var" / "bench" / "latest.json"),
             help="where to write the results (default %(default)s)",
         )
 
     def handle(self, *args, **o):
+        app_db = Path(settings.BASE_DIR) / "var" / "pharmcrm.sqlite3"
+        if (
+            connection.vendor == "sqlite"
+            and Path(str(connection.settings_dict["NAME"])).resolve() == app_db.resolve()
+        ):
+            raise CommandError(
+                "Refusing to run on the app's own database (var/pharmcrm.sqlite3): the benchmark wipes it. Use "
+                "PHARMCRM_VAR_DIR=var/bench make bench (SQLite) or DATABASE_URL=postgres://postgres@127.0.0.1:5432/"
+                "pharmcrm_bench make bench."
+            )
         why = bench_data.foreign_data()
         if why:
             raise CommandError(
