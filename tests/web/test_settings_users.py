@@ -255,3 +255,18 @@ def test_cannot_deactivate_yourself(admin_client, org):
 
 def test_reactivate_is_post_only(admin_client, org):
     assert admin_client.get(reverse("web:settings_user_reactivate", args=[org.rep_px.pk])).status_code == 405
+
+
+def test_list_query_count_does_not_grow_with_the_page(admin_client, org):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for i in range(60):
+        make_user(f"q{i:02d}", department=org.gz, roles=("sales_rep", "finance"))
+    url = reverse("web:settings_users")
+    counts = []
+    for size in (20, 50, 100):
+        with CaptureQueriesContext(connection) as ctx:
+            assert admin_client.get(url, {"page_size": size}).status_code == 200
+        counts.append(len(ctx.captured_queries))
+    assert counts[0] == counts[1] == counts[2], counts

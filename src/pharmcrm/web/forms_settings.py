@@ -148,6 +148,7 @@ class UserForm(SettingsForm):
         label=_("Password"), min_length=6, max_length=128, strip=False,
         widget=forms.PasswordInput(render_value=True, attrs={"autocomplete": "new-password"}),
         help_text=_("At least 6 characters; not a common password."),
+        error_messages={"min_length": _("The password must have at least %(limit_value)d characters.")},
     )
 
     # service field name -> form field name
