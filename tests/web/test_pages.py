@@ -227,3 +227,13 @@ def test_language_switch(as_user, org):
     assert "New customer" in body
     c.post(reverse("web:set_language"), {"language": "zh-hans", "next": "/"})
     assert "新建客户" in c.get(reverse("web:customer_list")).content.decode()
+
+
+def test_my_customers_link_for_a_rep_filters_by_owner(as_user, org, book):
+    from tests.factories import make_share
+
+    make_share(book.pd2, user=org.rep_pd1)
+    c = as_user(org.rep_pd1)
+    assert _listed(c) == {book.pd1.pk, book.pd1b.pk, book.pd2.pk}
+    assert _listed(c, owner=org.rep_pd1.pk) == {book.pd1.pk, book.pd1b.pk}
+    assert _listed(c, owner=org.rep_pd2.pk) == {book.pd1.pk, book.pd1b.pk, book.pd2.pk}  # not a choice: ignored

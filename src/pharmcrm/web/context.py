@@ -55,7 +55,12 @@ def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
+    try:
+        tokens_url = reverse("web:settings_tokens")
+    except NoReverseMatch:
+        tokens_url = None
     return {
         "nav_items": build_navigation(user, request.path),
         "can_transfer": user.is_admin or user.is_head,
+        "tokens_url": tokens_url,
     }

@@ -39,7 +39,7 @@ def _team_view(user) -> bool:
 
 def _owner_choices(user):
     if not _team_view(user):
-        return []
+        return [user]  # "my customers" (the desktop links here); the select itself is not shown
     return list(visibility.users_in_scope(user).order_by("-is_active", "full_name", "id")[:OWNER_CHOICES_LIMIT])
 
 
