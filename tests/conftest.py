@@ -17,6 +17,13 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hasher(settings):
+    """Argon2 costs ~0.2 s a hash by design; tests create many users and do not test hashing
+    (the production hasher list is asserted in tests/core/test_settings.py)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache():
     from django.core.cache import cache
 

@@ -6,7 +6,15 @@ import itertools
 
 from pharmcrm.core.pinyin import search_key
 from pharmcrm.customers.models import Customer, CustomerShare
-from pharmcrm.org.models import Department, DepartmentClosure, DepartmentHead, Role, ShareGroup, User, UserRole
+from pharmcrm.org.models import (
+    Department,
+    DepartmentClosure,
+    DepartmentHead,
+    Role,
+    ShareGroup,
+    User,
+    UserRole,
+)
 
 _seq = itertools.count(1)
 

@@ -11,12 +11,6 @@ from django.test import Client
 API = "/api/v1"
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hasher(settings):
-    """Argon2 is slow by design; the API tests create many users and do not test hashing."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 class ApiClient:
     """A Django test client that sends ``Authorization: Bearer <token>`` and JSON bodies."""
 
