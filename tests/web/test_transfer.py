@@ -20,12 +20,20 @@ def test_only_heads_and_admins(as_user, org):
 
 def test_successors_limited_to_active_users_in_scope(as_user, org):
     gone = make_user("gone", department=org.pd, is_active=False, full_name="离职小王")
-    r = as_user(org.pd_head).get(reverse(URL))
-    successors = {u.pk for u in r.context["successors"]}
+    c = as_user(org.pd_head)
+    # the selects are remote (web:user_lookup): successors = active users in scope, owners include the gone
+    lookup = reverse("web:user_lookup")
+    successors = {row["id"] for row in c.get(lookup, {"active": "1"}).json()}
     assert successors == {org.pd_head.pk, org.rep_pd1.pk, org.rep_pd2.pk}
     assert gone.pk not in successors
+    owners = {row["id"] for row in c.get(lookup).json()}
+    assert gone.pk in owners and org.rep_gz.pk not in owners
+    # the page itself holds only the chosen users, checked against the scope
+    r = c.get(reverse(URL), {"from_user": gone.pk})
     from_choices = {v for v, _l in r.context["all_form"].fields["from_user"].choices if v}
-    assert str(gone.pk) in from_choices and str(org.rep_gz.pk) not in from_choices
+    assert from_choices == {str(gone.pk)}
+    r = c.get(reverse(URL), {"from_user": org.rep_gz.pk})
+    assert {v for v, _l in r.context["all_form"].fields["from_user"].choices if v} == set()
 
 
 def test_transfer_all_with_confirmation(as_user, org):

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
-from django.db.models import Count, Q, QuerySet
+from django.core.cache import cache
+from django.db.models import Count, Max, Q, QuerySet
 
 from pharmcrm.core.errors import NotFound
 from pharmcrm.org.models import ApiToken, Department, DepartmentClosure, ShareGroup, User
@@ -58,6 +60,53 @@ def department_flat() -> list[DeptNode]:
 
     walk(department_tree())
     return out
+
+
+class DeptChoice(NamedTuple):
+    """A light department node for filter dropdowns (cacheable: plain values only)."""
+
+    id: int
+    name: str
+    depth: int
+    parent_id: int | None
+
+
+DEPARTMENT_CHOICES_CACHE_KEY = "org:department_choices:v1"
+
+
+def _department_choices_build() -> list[DeptChoice]:
+    rows = list(Department.objects.order_by("sort_order", "id").values_list("id", "name", "parent_id"))
+    children: dict[int | None, list[tuple[int, str, int | None]]] = {}
+    ids = {r[0] for r in rows}
+    for r in rows:
+        children.setdefault(r[2] if r[2] in ids else None, []).append(r)
+    out: list[DeptChoice] = []
+
+    def walk(parent: int | None, depth: int) -> None:
+        for pk, name, parent_id in children.get(parent, []):
+            out.append(DeptChoice(pk, name, depth, parent_id))
+            walk(pk, depth + 1)
+
+    walk(None, 0)
+    return out
+
+
+def department_choices_cached() -> list[DeptChoice]:
+    """``department_flat()`` reduced to (id, name, depth, parent_id), depth-first, for filter selects.
+
+    Cached in ``django.core.cache`` under a fingerprint of the table (latest ``updated_at``, row count,
+    highest id): one cheap aggregate per call; any create, rename, move or delete changes the
+    fingerprint (services save the department, so ``updated_at`` moves), so a stale tree is never served.
+    Each process may hold its own copy (LocMemCache); the DB fingerprint keeps them all correct.
+    """
+    fp = Department.objects.aggregate(m=Max("updated_at"), n=Count("id"), x=Max("id"))
+    fingerprint = f"{fp['m'].isoformat() if fp['m'] else ''}|{fp['n']}|{fp['x'] or 0}"
+    hit = cache.get(DEPARTMENT_CHOICES_CACHE_KEY)
+    if hit is not None and hit[0] == fingerprint:
+        return [DeptChoice(*t) for t in hit[1]]
+    nodes = _department_choices_build()
+    cache.set(DEPARTMENT_CHOICES_CACHE_KEY, (fingerprint, [tuple(n) for n in nodes]), 24 * 3600)
+    return nodes
 
 
 def department_get(*, department_id: int) -> Department:
@@ -129,3 +178,30 @@ def user_owned_customer_count(*, user_id: int) -> int:
     from pharmcrm.customers.models import Customer
 
     return Customer.objects.filter(owner_id=user_id).count()
+
+
+USER_LOOKUP_MAX = 20
+
+
+def user_lookup(*, actor: User, q: str = "", scope: str = "", active_only: bool = False,
+                limit: int = USER_LOOKUP_MAX) -> list[User]:
+    """Users matching ``q`` (name or username) for a remote select, at most ``USER_LOOKUP_MAX``.
+
+    ``scope=""``: ``users_in_scope(actor)`` (deactivated ones last unless ``active_only``).
+    ``scope="all"``: active users company-wide (share targets: any active user may be shared with).
+    """
+    from pharmcrm.org.visibility import users_in_scope
+
+    if not actor.is_active:
+        return []
+    if scope == "all":
+        qs = User.objects.filter(is_active=True)
+    else:
+        qs = users_in_scope(actor)
+        if active_only:
+            qs = qs.filter(is_active=True)
+    q = (q or "").strip()[:50]
+    if q:
+        qs = qs.filter(Q(full_name__icontains=q) | Q(username__icontains=q))
+    limit = max(1, min(limit, USER_LOOKUP_MAX))
+    return list(qs.select_related("department").order_by("-is_active", "full_name", "id")[:limit])

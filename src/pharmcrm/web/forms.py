@@ -6,6 +6,7 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import get_user_model
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from pharmcrm.customers.models import (
@@ -67,7 +68,7 @@ class CustomerFilterForm(forms.Form):
             (str(u.pk), u.full_name + ("" if u.is_active else " " + str(_("(deactivated)")))) for u in owners
         ]
         self.fields["department"].choices = [("", _("All departments"))] + [
-            (str(n.department.pk), "\u3000" * n.depth + n.department.name) for n in departments
+            (str(n.id), "\u3000" * n.depth + n.name) for n in departments
         ]
         self.fields["status"].choices = [("", _("All statuses")), *CustomerStatus.choices]
         self.fields["type"].choices = [("", _("All types")), *CustomerType.choices]
@@ -124,6 +125,7 @@ class CustomerForm(forms.Form):
                 (str(u.pk), f"{u.full_name} · {u.department.name if u.department else ''}".rstrip(" ·"))
                 for u in owners
             ]
+            self.fields["owner"].widget.attrs["data-remote-options"] = reverse("web:user_lookup") + "?active=1"
         for name, field in self.fields.items():
             css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
             field.widget.attrs.setdefault("class", css)

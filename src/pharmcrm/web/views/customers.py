@@ -22,12 +22,11 @@ from pharmcrm.customers import selectors, services
 from pharmcrm.customers.models import Customer, CustomerShare
 from pharmcrm.customers.selectors import CustomerFilters, customer_get, customer_permissions
 from pharmcrm.org import visibility
-from pharmcrm.org.selectors import active_users, department_flat, share_group_list
+from pharmcrm.org.selectors import DeptChoice, active_users, department_choices_cached, share_group_list
 from pharmcrm.web import export
 from pharmcrm.web.forms import CustomerFilterForm, CustomerForm, ShareForm
 from pharmcrm.web.views.common import apply_errors, int_or_none, web_view
 
-OWNER_CHOICES_LIMIT = 2000
 SORTABLE = {"name", "status", "owner", "created", "recent"}
 
 
@@ -37,23 +36,27 @@ def _team_view(user) -> bool:
     return user.is_admin or user.is_head
 
 
-def _owner_choices(user):
+def _owner_choices(user, owner_id) -> list:
+    """The owner select holds only the chosen user (the rest are looked up as the user types,
+    ``web:user_lookup``). The id is checked against ``users_in_scope`` with one query."""
     if not _team_view(user):
         return [user]  # "my customers" (the desktop links here); the select itself is not shown
-    return list(visibility.users_in_scope(user).order_by("-is_active", "full_name", "id")[:OWNER_CHOICES_LIMIT])
+    if owner_id is None:
+        return []
+    return list(visibility.users_in_scope(user).filter(pk=owner_id)[:1])
 
 
-def _department_choices(user):
+def _department_choices(user) -> list[DeptChoice]:
     if user.is_admin:
-        return department_flat()
+        return department_choices_cached()
     if not user.is_head:
         return []
     heads = set(user.headed_department_ids)
     out, inside_depth = [], None
-    for node in department_flat():  # depth-first: a headed node is followed by its subtree
+    for node in department_choices_cached():  # depth-first: a headed node is followed by its subtree
         if inside_depth is not None and node.depth <= inside_depth:
             inside_depth = None
-        if inside_depth is None and node.department.pk in heads:
+        if inside_depth is None and node.id in heads:
             inside_depth = node.depth
         if inside_depth is not None:
             out.append(node)
@@ -62,7 +65,8 @@ def _department_choices(user):
 
 def _filters(request) -> tuple[CustomerFilterForm, dict, CustomerFilters]:
     user = request.user
-    form = CustomerFilterForm(request.GET, owners=_owner_choices(user), departments=_department_choices(user))
+    owners = _owner_choices(user, int_or_none(request.GET.get("owner")))
+    form = CustomerFilterForm(request.GET, owners=owners, departments=_department_choices(user))
     v = form.values()
     filters = CustomerFilters(q=v["q"], owner_id=v["owner"], department_id=v["department"], status=v["status"],
                               type=v["type"], grade=v["grade"], sort=v["sort"])
@@ -222,7 +226,11 @@ def _history(customer_id: int) -> list[dict]:
 
 
 def _share_form(request, customer: Customer, data=None) -> ShareForm:
-    users = active_users().exclude(pk=customer.owner_id)
+    # Only the chosen user is an option (others are looked up as the user types, web:user_lookup);
+    # the posted id is checked against the active users with one query.
+    kind, _sep, pk = ((data or {}).get("target") or "").partition(":")
+    user_id = int_or_none(pk) if kind == "u" else None
+    users = active_users().exclude(pk=customer.owner_id).filter(pk=user_id) if user_id else []
     return ShareForm(data, users=users, groups=share_group_list())
 
 
@@ -310,18 +318,19 @@ def customer_share_delete(request, customer_id: int, share_id: int):
 
 # --- create / edit / delete ----------------------------------------------------------------
 
-def _owners_for_create(user):
+def _owners_for_create(user, owner_id):
+    """The owner select holds only the chosen owner (looked up remotely); one query checks the id."""
     if not _team_view(user):
         return None
-    return list(
-        visibility.users_in_scope(user).filter(is_active=True).select_related("department")
-        .order_by("department_id", "full_name", "id")[:OWNER_CHOICES_LIMIT]
-    )
+    if owner_id is None:
+        return []
+    return list(visibility.users_in_scope(user).filter(is_active=True, pk=owner_id).select_related("department"))
 
 
 @web_view
 def customer_create(request):
-    owners = _owners_for_create(request.user)
+    owner_id = int_or_none(request.POST.get("owner")) if request.method == "POST" else request.user.pk
+    owners = _owners_for_create(request.user, owner_id)
     if request.method == "POST":
         form = CustomerForm(request.POST, owners=owners)
         if form.is_valid():

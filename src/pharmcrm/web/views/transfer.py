@@ -33,8 +33,10 @@ class TransferAllForm(forms.Form):
         self.fields["to_user"].choices = [("", gettext_lazy("Choose the successor"))] + [
             (str(u.pk), _user_label(u)) for u in successors
         ]
-        for f in self.fields.values():
-            f.widget.attrs.update({"class": "form-select", "data-search": "1"})
+        lookup = reverse("web:user_lookup")
+        self.fields["from_user"].widget.attrs.update({"class": "form-select", "data-remote-options": lookup})
+        self.fields["to_user"].widget.attrs.update({"class": "form-select",
+                                                    "data-remote-options": lookup + "?active=1"})
 
     def clean(self):
         data = super().clean()
@@ -82,17 +84,25 @@ def customer_transfer(request):
     mode = data.get("mode") or ("selected" if ids else "all")
     if mode not in ("all", "selected"):
         mode = "all"
-    scope = visibility.users_in_scope(actor).select_related("department").order_by("-is_active", "full_name", "id")
-    successors = [u for u in scope if u.is_active]
-    by_id = {u.pk: u for u in scope}
-    bound = request.method == "POST"
-    options = TransferOptionsForm(request.POST if bound else None)
-    all_form = TransferAllForm(request.POST if bound and mode == "all" else None, users=list(scope),
-                               successors=successors, initial={"from_user": int_or_none(data.get("from_user"))})
     selected = _transferable(actor, ids) if mode == "selected" else []
     skipped = len(ids) - len(selected) if mode == "selected" else 0
     default_to = int_or_none(data.get("to_all"))
     rows = [{"customer": c, "to": int_or_none(data.get(f"to_{c.pk}")) or default_to} for c in selected]
+    # The selects hold only the chosen users (the rest are looked up as the user types, web:user_lookup);
+    # every chosen id is checked against users_in_scope in one query.
+    chosen = {int_or_none(data.get("from_user")), int_or_none(data.get("to_user")), default_to}
+    chosen.update(r["to"] for r in rows)
+    chosen.discard(None)
+    scope = list(
+        visibility.users_in_scope(actor).filter(pk__in=chosen).select_related("department")
+        .order_by("-is_active", "full_name", "id")
+    ) if chosen else []
+    successors = [u for u in scope if u.is_active]
+    by_id = {u.pk: u for u in scope}
+    bound = request.method == "POST"
+    options = TransferOptionsForm(request.POST if bound else None)
+    all_form = TransferAllForm(request.POST if bound and mode == "all" else None, users=scope,
+                               successors=successors, initial={"from_user": int_or_none(data.get("from_user"))})
     errors: list[str] = []
     summary: list[str] = []
     confirm_needed = False

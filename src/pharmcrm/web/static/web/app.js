@@ -122,7 +122,13 @@
     } else if (t.matches("input[name=ids]")) {
       updateBulk();
     } else if (t.matches("select[data-apply-all]")) {
-      document.querySelectorAll(t.dataset.applyAll).forEach(function (s) { s.value = t.value; });
+      const src = t.options[t.selectedIndex];
+      document.querySelectorAll(t.dataset.applyAll).forEach(function (s) {
+        if (src && src.value && !Array.prototype.some.call(s.options, function (o) { return o.value === src.value; })) {
+          s.appendChild(new Option(src.text, src.value));  // remote selects hold only what was chosen
+        }
+        s.value = t.value;
+      });
     }
     const tf = t.closest("[data-transfer-form]");
     if (tf) tf.querySelectorAll("[data-confirm-box]").forEach(function (b) { b.remove(); });
@@ -160,8 +166,83 @@
     sel.parentNode.insertBefore(box, sel);
   }
 
+  /* remote selects: <select data-remote-options="/lookup/users/?..."> holds only the chosen option;
+     a search box above it loads matches from the server as the user types (debounced). Optional:
+     data-remote-prefix (option values are prefix + id) and an <optgroup data-remote-group> that
+     receives the matches (other options, e.g. share groups, are filtered locally). */
+  function enhanceRemote(sel) {
+    if (sel.dataset.enhanced) return;
+    sel.dataset.enhanced = "1";
+    const zh = document.documentElement.lang.indexOf("zh") === 0;
+    const url = sel.dataset.remoteOptions;
+    const prefix = sel.dataset.remotePrefix || "";
+    const group = sel.querySelector("optgroup[data-remote-group]");
+    const box = document.createElement("input");
+    box.type = "search";
+    box.className = "form-control form-control-sm select-search";
+    box.autocomplete = "off";
+    box.placeholder = zh ? "输入姓名搜索…" : "Type a name to search…";
+    box.setAttribute("aria-label", box.placeholder);
+    if (sel.id) box.setAttribute("aria-controls", sel.id);
+    let timer = null, seq = 0, autoPicked = false;
+    function render(items, term) {
+      const keep = autoPicked ? "" : sel.value;
+      const container = group || sel;
+      Array.prototype.slice.call(container.querySelectorAll("option")).forEach(function (o) {
+        if (o.value && o.value !== keep) o.remove();
+      });
+      items.forEach(function (it) {
+        const value = prefix + it.id;
+        if (value !== keep) container.appendChild(new Option(it.label, value));
+      });
+      const t = term.toLowerCase();
+      if (group) {
+        Array.prototype.forEach.call(sel.options, function (o) {
+          if (o.parentNode !== group && o.value) o.hidden = !!t && o.text.toLowerCase().indexOf(t) === -1;
+        });
+      }
+      if (autoPicked || !sel.value) {
+        autoPicked = false;
+        if (t) {
+          const first = Array.prototype.find.call(sel.options, function (o) { return o.value && !o.hidden; });
+          if (first) { sel.value = first.value; autoPicked = true; }
+        } else {
+          sel.value = "";
+        }
+      }
+      box.setAttribute("aria-busy", "false");
+    }
+    function load() {
+      const term = box.value.trim();
+      const mine = ++seq;
+      box.setAttribute("aria-busy", "true");
+      fetch(url + (url.indexOf("?") === -1 ? "?" : "&") + "limit=20&q=" + encodeURIComponent(term),
+            {credentials: "same-origin", headers: {"Accept": "application/json"}})
+        .then(function (r) { return r.ok ? r.json() : []; })
+        .then(function (items) { if (mine === seq) render(items || [], term); })
+        .catch(function () { box.setAttribute("aria-busy", "false"); });
+    }
+    box.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(load, 250); });
+    box.addEventListener("keydown", function (e) {
+      if (e.key === "Enter") { e.preventDefault(); clearTimeout(timer); load(); }
+      else if (e.key === "ArrowDown") { e.preventDefault(); sel.focus(); }
+    });
+    sel.addEventListener("change", function () { autoPicked = false; });
+    sel.parentNode.insertBefore(box, sel);
+    load();
+  }
+
+  /* many remote selects on one page (a row each): the search box is added on first use */
+  ["focusin", "pointerdown"].forEach(function (type) {
+    document.addEventListener(type, function (evt) {
+      const sel = evt.target.closest && evt.target.closest("select[data-remote-options][data-remote-lazy]");
+      if (sel) enhanceRemote(sel);
+    });
+  });
+
   function init(root) {
     (root.querySelectorAll ? root : document).querySelectorAll("select[data-search]").forEach(enhanceSelect);
+    (root.querySelectorAll ? root : document).querySelectorAll("select[data-remote-options]:not([data-remote-lazy])").forEach(enhanceRemote);
     (root.querySelectorAll ? root : document).querySelectorAll("dialog[data-open]").forEach(openDialog);
     if (root.matches && root.matches("dialog[data-open]")) openDialog(root);
     updateBulk();
