@@ -21,7 +21,7 @@ def test_create_get_update_delete_restore(org, as_user):
     c = r.json()
     assert c["owner"] == {"id": org.rep_pd1.pk, "name": "张伟"}
     assert c["owner_department"] == {"id": org.pd.pk, "name": "浦东组"}
-    assert c["permissions"] == {"write": True, "manage": True}
+    assert c["permissions"] == {"write": True, "manage": True, "transfer": False}
     assert c["created_by"]["id"] == org.rep_pd1.pk
     assert c["status"] == "prospect" and c["credit_code"] == VALID_CREDIT_CODE
     cid = c["id"]
@@ -132,11 +132,12 @@ def test_detail_permissions_for_shared_read_only(org, as_user):
     make_share(c, user=org.rep_gz, access="read")
     r = as_user(org.rep_gz).get(f"/customers/{c.pk}")
     assert r.status_code == 200
-    assert r.json()["permissions"] == {"write": False, "manage": False}
+    assert r.json()["permissions"] == {"write": False, "manage": False, "transfer": False}
     before = Customer.objects.get(pk=c.pk).name
     assert_error(as_user(org.rep_gz).patch(f"/customers/{c.pk}", {"name": "改名"}), 403, "forbidden")
     assert Customer.objects.get(pk=c.pk).name == before
-    assert as_user(org.pd_head).get(f"/customers/{c.pk}").json()["permissions"] == {"write": True, "manage": True}
+    assert as_user(org.pd_head).get(f"/customers/{c.pk}").json()["permissions"] == {
+        "write": True, "manage": True, "transfer": True}
 
 
 def test_shares(org, as_user):

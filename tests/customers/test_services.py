@@ -271,13 +271,13 @@ class TestShares:
         services.share_create(actor=org.rep_pd1, customer_id=c.pk, user_id=org.rep_px.pk)  # read by default
         px = fresh(org.rep_px)
         assert selectors.customer_get(actor=px, customer_id=c.pk).pk == c.pk
-        assert selectors.customer_permissions(actor=px, customer=c) == {"write": False, "manage": False}
+        assert selectors.customer_permissions(actor=px, customer=c) == {"write": False, "manage": False, "transfer": False}
         with pytest.raises(PermissionDenied):
             services.customer_update(actor=px, customer_id=c.pk, data={"name": "改"})
         services.share_create(actor=org.rep_pd1, customer_id=c.pk, user_id=org.rep_px.pk, access="write")
         assert CustomerShare.objects.filter(customer=c).count() == 1  # updated, not duplicated
         px = fresh(org.rep_px)
-        assert selectors.customer_permissions(actor=px, customer=c) == {"write": True, "manage": False}
+        assert selectors.customer_permissions(actor=px, customer=c) == {"write": True, "manage": False, "transfer": False}
         services.customer_update(actor=px, customer_id=c.pk, data={"name": "改"})
         with pytest.raises(PermissionDenied):
             services.customer_delete(actor=px, customer_id=c.pk)
@@ -495,3 +495,21 @@ def test_customer_history_in_order(org):
     assert [e.action for e in hist] == ["restore", "delete", "transfer", "unshare", "share", "update", "create"]
     assert hist[5].changes == {"status": ["prospect", "active"]}
     assert [e.actor_id for e in hist] == [org.pd_head.pk, org.rep_pd2.pk, org.admin.pk] + [org.rep_pd1.pk] * 4
+
+
+def test_transferable_customers_is_the_rule_the_transfer_service_applies(org):
+    """One rule (org.visibility.transferable_customers) for the service, the pages and the API."""
+    from pharmcrm.customers.selectors import customer_permissions
+    from pharmcrm.org import visibility
+    from tests.factories import make_customer as _make
+    from tests.factories import make_share as _share
+
+    mine = _make(org.rep_pd1)
+    elsewhere = _make(org.rep_gz)
+    _share(elsewhere, user=org.pd_head, access="write")  # a head sees it by a share only
+    assert set(visibility.transferable_customers(org.pd_head)) == {mine}
+    assert set(visibility.transferable_customers(org.rep_pd1)) == set()  # owners do not transfer
+    assert {mine, elsewhere} <= set(visibility.transferable_customers(org.admin))
+    assert customer_permissions(actor=org.pd_head, customer=mine)["transfer"] is True
+    assert customer_permissions(actor=org.pd_head, customer=elsewhere)["transfer"] is False
+    assert customer_permissions(actor=org.rep_pd1, customer=mine)["transfer"] is False

@@ -47,6 +47,7 @@ class CustomerOut(Schema):
 class Permissions(Schema):
     write: bool = Field(description="may change the customer's fields")
     manage: bool = Field(description="may share, delete, restore (owner, heads above, administrators)")
+    transfer: bool = Field(description="may transfer to another owner (heads above the owner, administrators)")
 
 
 class CustomerDetailOut(CustomerOut):

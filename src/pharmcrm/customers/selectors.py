@@ -114,6 +114,7 @@ def customer_permissions(*, actor: User, customer: Customer) -> dict[str, bool]:
     return {
         "write": visibility.can_write(actor, customer.pk),
         "manage": visibility.can_manage(actor, customer.pk),
+        "transfer": visibility.can_transfer(actor, customer.pk),
     }
 
 

@@ -246,10 +246,7 @@ def _transfer(
         raise ApplicationError(_("At most %(n)d characters.") % {"n": 300}, code="too_long",
                                fields={"reason": [_("At most %(n)d characters.") % {"n": 300}]})
     successors = {a.to_user_id: _check_successor(actor, a.to_user_id) for a in assignments}
-    manageable = visibility.manageable_customers(actor, include_deleted=include_deleted)
-    if not actor.is_admin:
-        # a head transfers what is owned in their subtree, not what they merely see by a share
-        manageable = manageable.filter(owner_department_id__in=visibility.subtree_department_ids(actor))
+    manageable = visibility.transferable_customers(actor, include_deleted=include_deleted)
     customers = {
         c.pk: c
         for c in Customer.objects.select_for_update(of=("self",))

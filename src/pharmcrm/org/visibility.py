@@ -156,6 +156,17 @@ def manageable_customers(user: User, *, include_deleted: bool = False) -> QueryS
     return _alive(_scope(user, write_only=True, managers_only=True), include_deleted)
 
 
+def transferable_customers(user: User, *, include_deleted: bool = False) -> QuerySet:
+    """Customers ``user`` may transfer: administrators all; a head what is owned in their
+    subtree (not what they merely see through a share); nobody else anything."""
+    if not user.is_active or not (user.is_admin or user.is_head):
+        return _customer_model().objects.none()
+    qs = manageable_customers(user, include_deleted=include_deleted)
+    if user.is_admin:
+        return qs
+    return qs.filter(owner_department_id__in=subtree_department_ids(user))
+
+
 def can_see(user: User, customer_id: int) -> bool:
     return visible_customers(user).filter(pk=customer_id).exists()
 
@@ -166,6 +177,10 @@ def can_write(user: User, customer_id: int) -> bool:
 
 def can_manage(user: User, customer_id: int, *, include_deleted: bool = False) -> bool:
     return manageable_customers(user, include_deleted=include_deleted).filter(pk=customer_id).exists()
+
+
+def can_transfer(user: User, customer_id: int) -> bool:
+    return transferable_customers(user).filter(pk=customer_id).exists()
 
 
 def users_in_scope(user: User) -> QuerySet:

@@ -57,10 +57,7 @@ def _user_label(u) -> str:
 def _transferable(actor, ids: list[int]):
     """The selected customers ``actor`` may transfer, in list order (what the service accepts)."""
     qs = customer_list(actor=actor, filters=CustomerFilters(sort="name")).filter(pk__in=ids)
-    manageable = visibility.manageable_customers(actor).filter(pk__in=ids)
-    if not actor.is_admin:
-        manageable = manageable.filter(owner_department_id__in=visibility.subtree_department_ids(actor))
-    return list(qs.filter(pk__in=manageable.values("pk")))
+    return list(qs.filter(pk__in=visibility.transferable_customers(actor).filter(pk__in=ids).values("pk")))
 
 
 def _summary(groups: list[tuple[object, int]]) -> list[str]:
