@@ -23,7 +23,7 @@ from pharmcrm.customers.models import Customer, CustomerShare
 from pharmcrm.customers.selectors import CustomerFilters, customer_get, customer_permissions
 from pharmcrm.org import visibility
 from pharmcrm.org.selectors import DeptChoice, active_users, department_choices_cached, share_group_list
-from pharmcrm.web import export
+from pharmcrm.web import customer_tabs, export
 from pharmcrm.web.forms import CustomerFilterForm, CustomerForm, ShareForm
 from pharmcrm.web.views.common import apply_errors, int_or_none, web_view
 
@@ -249,17 +249,22 @@ def _overview(customer: Customer) -> list[tuple[str, str]]:
 @web_view
 def customer_detail(request, customer_id: int):
     customer, perms = _load_customer(request, customer_id)
-    tab = request.GET.get("tab") or "overview"
-    if tab not in ("overview", "shares", "history"):
-        tab = "overview"
-    context = {"customer": customer, "perms": perms, "tab": tab}
-    if tab == "overview":
-        context["overview"] = _overview(customer)
-    elif tab == "shares":
-        context.update(_shares_context(request, customer, perms))
-    else:
-        context["history"] = _history(customer.pk)
+    tab, tabs = customer_tabs.tab_get(request, customer, perms, request.GET.get("tab"))
+    context = {"customer": customer, "perms": perms, "tab": tab.key, "tab_obj": tab, "tabs": tabs}
+    context.update(tab.load_context(request, customer, perms))
     return render(request, "web/customers/detail.html", context)
+
+
+def overview_context(request, customer, perms) -> dict:
+    return {"overview": _overview(customer)}
+
+
+def history_context(request, customer, perms) -> dict:
+    return {"history": _history(customer.pk)}
+
+
+def shares_tab_context(request, customer, perms) -> dict:
+    return _shares_context(request, customer, perms)
 
 
 def _shares_context(request, customer, perms, form=None, open_dialog=False) -> dict:
@@ -296,7 +301,8 @@ def customer_shares(request, customer_id: int):
         status = 200 if _wants_partial(request) else 400
         if _wants_partial(request):
             return render(request, "web/customers/_shares.html", ctx)
-        ctx.update({"tab": "shares"})
+        tab, tabs = customer_tabs.tab_get(request, customer, perms, "shares")
+        ctx.update({"tab": tab.key, "tab_obj": tab, "tabs": tabs})
         return render(request, "web/customers/detail.html", ctx, status=status)
     if _wants_partial(request):
         return render(request, "web/customers/_shares.html", _shares_context(request, customer, perms))
