@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "pharmcrm.core",
     "pharmcrm.org",
     "pharmcrm.customers",
+    "pharmcrm.catalog",
     "pharmcrm.api",
     "pharmcrm.web",
     "pharmcrm.demo",
