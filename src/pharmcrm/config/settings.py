@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "pharmcrm.org",
     "pharmcrm.customers",
     "pharmcrm.catalog",
+    "pharmcrm.agency",
     "pharmcrm.api",
     "pharmcrm.web",
     "pharmcrm.demo",
