@@ -4,6 +4,8 @@ DATABASE_URL   default: SQLite file var/pharmcrm.sqlite3 (WAL mode)
 SECRET_KEY     default: generated once into var/secret_key
 DEBUG          default: off ("1"/"true" turns it on)
 ALLOWED_HOSTS  comma separated, default "127.0.0.1,localhost"
+MEDIA_ROOT     uploaded files, default var/media (never served directly)
+QUALIFICATION_MAX_UPLOAD_MB  size limit of one qualification scan, default 10
 """
 
 import os
@@ -53,6 +55,7 @@ INSTALLED_APPS = [
     "pharmcrm.org",
     "pharmcrm.customers",
     "pharmcrm.catalog",
+    "pharmcrm.qualifications",
     "pharmcrm.agency",
     "pharmcrm.api",
     "pharmcrm.web",
@@ -135,7 +138,8 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
-MEDIA_ROOT = VAR_DIR / "media"
+# Uploaded files (qualification scans). Never served as a URL: only through permission-checked views.
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT") or VAR_DIR / "media")
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 60 * 60 * 12
@@ -158,6 +162,9 @@ PHARMCRM = {
     "LIST_MAX_PAGE_SIZE": 200,
     "EXACT_COUNT_LIMIT": 10000,
     "EXPORT_MAX_ROWS": 50000,
+    # qualification documents: reminder steps (days before expiry; the first is the "expiring" window)
+    "QUALIFICATION_WARNING_DAYS": (90, 30, 7),
+    "QUALIFICATION_MAX_UPLOAD_BYTES": int(float(os.environ.get("QUALIFICATION_MAX_UPLOAD_MB", "10")) * 1024 * 1024),
 }
 
 APP_NAME = _("Pharma CRM")
