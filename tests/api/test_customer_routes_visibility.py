@@ -27,6 +27,7 @@ CALLS = {
     ("GET", "/customers/{customer_id}/shares"): ("alive", None),
     ("POST", "/customers/{customer_id}/shares"): ("alive", lambda c, u: {"user_id": u.pk, "access": "write"}),
     ("DELETE", "/customers/{customer_id}/shares/{share_id}"): ("alive", None),
+    ("GET", "/customers/{customer_id}/contacts"): ("alive", None),
 }
 
 OUTSIDERS = ["rep_pd2", "rep_px", "rep_gz", "south_head", "finance"]

@@ -15,6 +15,8 @@ from ninja import NinjaAPI, Swagger
 from pharmcrm.api import errors
 from pharmcrm.api.auth import AUTH
 from pharmcrm.api.auth import router as token_router
+from pharmcrm.api.contacts import customer_router as customer_contacts_router
+from pharmcrm.api.contacts import router as contact_router
 from pharmcrm.api.customers import router as customer_router
 from pharmcrm.api.org import router as org_router
 
@@ -69,3 +71,5 @@ errors.register(api)
 api.add_router("/", org_router)
 api.add_router("/", token_router)
 api.add_router("/customers", customer_router)
+api.add_router("/customers", customer_contacts_router)
+api.add_router("/contacts", contact_router)

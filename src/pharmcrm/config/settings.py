@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "pharmcrm.core",
     "pharmcrm.org",
     "pharmcrm.customers",
+    "pharmcrm.contacts",
     "pharmcrm.catalog",
     "pharmcrm.qualifications",
     "pharmcrm.agency",
