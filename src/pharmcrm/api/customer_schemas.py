@@ -8,6 +8,7 @@ from typing import Any, Literal
 from ninja import Field, Schema
 
 from pharmcrm.api.common import DepartmentRef, Id, InSchema, PageQuery, Text, UserRef
+from pharmcrm.core.regions import region_label
 from pharmcrm.customers.models import (
     CustomerGrade,
     CustomerShare,
@@ -32,6 +33,7 @@ class CustomerOut(Schema):
     short_name: str
     credit_code: str
     region_code: str
+    region_label: str = Field("", description="the region's full name, e.g. 浙江省 杭州市 西湖区")
     address: str
     phone: str
     status: str
@@ -42,6 +44,10 @@ class CustomerOut(Schema):
     owner_department: DepartmentRef | None
     created_at: datetime
     updated_at: datetime
+
+    @staticmethod
+    def resolve_region_label(obj) -> str:
+        return region_label(obj.region_code)
 
 
 class Permissions(Schema):
@@ -79,6 +85,7 @@ class CustomerQuery(PageQuery):
     status: Literal[("", *CustomerStatus.values)] = ""
     type: Literal[("", *CustomerType.values)] = ""
     grade: GradeCode = ""
+    region: Text(6) = Field("", description="region code: customers anywhere inside it (330000 = all of 浙江)")
     sort: SortKey = Field(DEFAULT_SORT, description="'-' reverses; default: most recently changed first")
 
 
@@ -87,7 +94,7 @@ class CustomerCreateIn(InSchema):
     name: Text(200)
     short_name: Text(50) = ""
     credit_code: Text(40) = Field("", description="unified social credit code, 18 characters with check character")
-    region_code: Text(12) = ""
+    region_code: Text(12) = Field("", description="GB/T 2260 code of a current region (GET /api/v1/regions)")
     address: Text(300) = ""
     phone: Text(30) = ""
     status: StatusCode = CustomerStatus.PROSPECT.value

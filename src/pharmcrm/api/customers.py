@@ -73,7 +73,7 @@ def customer_transfer(request, payload: TransferIn):
 def customer_list(request, query: Query[CustomerQuery]):
     filters = selectors.CustomerFilters(
         q=query.q, owner_id=query.owner, department_id=query.department, status=query.status,
-        type=query.type, grade=query.grade, sort=query.sort,
+        type=query.type, grade=query.grade, region=query.region, sort=query.sort,
     )
     return paginate(selectors.customer_list(actor=request.auth, filters=filters), query)
 

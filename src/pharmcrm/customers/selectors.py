@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from pharmcrm.core.errors import NotFound
 from pharmcrm.core.pinyin import normalise
+from pharmcrm.core.regions import region_prefix
 from pharmcrm.core.validators import normalise_credit_code, validate_credit_code
 from pharmcrm.customers.models import Customer, CustomerShare, TransferLog
 from pharmcrm.org import visibility
@@ -38,6 +39,7 @@ class CustomerFilters:
     status: str = ""
     type: str = ""
     grade: str = ""
+    region: str = ""  # a region code: customers anywhere inside it (330000 = all of 浙江)
     sort: str = DEFAULT_SORT
 
 
@@ -80,6 +82,8 @@ def customer_list(*, actor: User, filters: CustomerFilters | None = None) -> Que
         qs = qs.filter(type=f.type)
     if f.grade:
         qs = qs.filter(grade=f.grade)
+    if f.region:  # containment = code prefix (core.regions.region_contains)
+        qs = qs.filter(region_code__startswith=region_prefix(f.region))
     return qs.select_related("owner", "owner_department").order_by(*SORTS.get(f.sort, SORTS[DEFAULT_SORT]))
 
 

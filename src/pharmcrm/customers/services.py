@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from pharmcrm.core.audit import audit_bulk, audit_record, diff, snapshot
 from pharmcrm.core.errors import ApplicationError, NotFound, PermissionDenied
 from pharmcrm.core.pinyin import search_key
+from pharmcrm.core.regions import region_validate
 from pharmcrm.core.validators import normalise_credit_code
 from pharmcrm.customers.models import Customer, CustomerShare, TransferItem, TransferLog
 from pharmcrm.org import visibility
@@ -27,13 +28,19 @@ EDITABLE_FIELDS = [
 AUDIT_FIELDS = [*EDITABLE_FIELDS, "owner", "owner_department"]
 
 
-def _full_clean(customer: Customer) -> None:
+def _full_clean(customer: Customer, *, region_before: str | None = None) -> None:
     try:
         customer.full_clean(exclude=["owner", "owner_department", "created_by", "deleted_by", "search_text"])
     except ValidationError as exc:
         fields = exc.message_dict
     else:
         fields = {}
+    # a new region code must be a current one; a record keeps the (perhaps since abolished) code it has
+    if customer.region_code and customer.region_code != region_before and "region_code" not in fields:
+        try:
+            region_validate(customer.region_code)
+        except ValidationError as exc:
+            fields["region_code"] = exc.messages
     # Django does not validate a TextField's max_length (only forms do); the service must
     for name in EDITABLE_FIELDS:
         f = Customer._meta.get_field(name)
@@ -111,7 +118,7 @@ def customer_update(*, actor: User, customer_id: int, data: dict[str, Any]) -> C
     customer = _get_for_write(actor, customer_id)
     before = snapshot(customer, AUDIT_FIELDS)
     _apply(customer, data)
-    _full_clean(customer)
+    _full_clean(customer, region_before=before["region_code"])
     changes = diff(before, snapshot(customer, AUDIT_FIELDS))
     if changes:
         customer.save()

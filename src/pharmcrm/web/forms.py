@@ -17,6 +17,7 @@ from pharmcrm.customers.models import (
     CustomerType,
 )
 from pharmcrm.customers.selectors import SORTS
+from pharmcrm.web.regions import RegionField
 
 BLANK = [("", "—")]
 PAGE_SIZES = (20, 50, 100)
@@ -58,6 +59,7 @@ class CustomerFilterForm(forms.Form):
     status = forms.ChoiceField(required=False, choices=BLANK + CustomerStatus.choices, label=_("Status"))
     type = forms.ChoiceField(required=False, choices=BLANK + CustomerType.choices, label=_("Type"))
     grade = forms.ChoiceField(required=False, choices=BLANK + CustomerGrade.choices, label=_("Grade"))
+    region = RegionField(required=False, compact=True, label=_("Location"))  # containment: 浙江省 = all of it
     sort = forms.ChoiceField(required=False, choices=[(k, k) for k in SORTS])
     size = forms.TypedChoiceField(required=False, coerce=int, empty_value=None,
                                   choices=[(str(n), str(n)) for n in PAGE_SIZES])
@@ -85,6 +87,7 @@ class CustomerFilterForm(forms.Form):
             "status": data.get("status") or "",
             "type": data.get("type") or "",
             "grade": data.get("grade") or "",
+            "region": data.get("region") or "",
             "sort": data.get("sort") or "recent",
             "size": data.get("size") or settings.PHARMCRM["LIST_PAGE_SIZE"],
         }
@@ -104,8 +107,7 @@ class CustomerForm(forms.Form):
         help_text=_("18 characters, printed on the business licence."),
     )
     phone = forms.CharField(label=_("Phone"), max_length=30, required=False)
-    region_code = forms.CharField(label=_("Region code"), max_length=12, required=False,
-                                  help_text=_("Administrative division code, e.g. 310115."))
+    region_code = RegionField(label=_("Location"), required=False)  # 省 → 市 → 区县, any level
     address = forms.CharField(label=_("Address"), max_length=300, required=False)
     notes = forms.CharField(label=_("Notes"), max_length=5000, required=False,
                             widget=forms.Textarea(attrs={"rows": 3}))

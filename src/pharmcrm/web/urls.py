@@ -1,6 +1,7 @@
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from pharmcrm.web import regions
 from pharmcrm.web.views import auth, customers, desktop, lookup, search, transfer
 
 app_name = "web"
@@ -13,6 +14,7 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("search/", search.search, name="search"),
     path("lookup/users/", lookup.user_lookup_view, name="user_lookup"),
+    path("regions/children/", regions.region_children_view, name="region_children"),
     path("customers/", customers.customer_list, name="customer_list"),
     path("customers/export/", customers.customer_export, name="customer_export"),
     path("customers/new/", customers.customer_create, name="customer_create"),

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_noop
 from pharmcrm.core.audit import audit_customer_history
 from pharmcrm.core.errors import ApplicationError
 from pharmcrm.core.pagination import capped_count
+from pharmcrm.core.regions import region_label
 from pharmcrm.customers import selectors, services
 from pharmcrm.customers.models import Customer, CustomerShare
 from pharmcrm.customers.selectors import CustomerFilters, customer_get, customer_permissions
@@ -69,14 +70,14 @@ def _filters(request) -> tuple[CustomerFilterForm, dict, CustomerFilters]:
     form = CustomerFilterForm(request.GET, owners=owners, departments=_department_choices(user))
     v = form.values()
     filters = CustomerFilters(q=v["q"], owner_id=v["owner"], department_id=v["department"], status=v["status"],
-                              type=v["type"], grade=v["grade"], sort=v["sort"])
+                              type=v["type"], grade=v["grade"], region=v["region"], sort=v["sort"])
     return form, v, filters
 
 
 def _query(values: dict, **override) -> str:
     params = {
         "q": values["q"], "owner": values["owner"] or "", "department": values["department"] or "",
-        "status": values["status"], "type": values["type"], "grade": values["grade"],
+        "status": values["status"], "type": values["type"], "grade": values["grade"], "region": values["region"],
         "sort": "" if values["sort"] == "recent" else values["sort"],
         "size": "" if values["size"] == settings.PHARMCRM["LIST_PAGE_SIZE"] else values["size"],
     }
@@ -111,7 +112,8 @@ def customer_list(request):
     columns = []
     for key, label, css in (
         ("name", _("Customer name"), ""), ("type", _("Type"), ""), ("grade", _("Grade"), ""),
-        ("status", _("Status"), ""), ("owner", _("Owner"), ""), ("department", _("Department"), "d-none d-lg-table-cell"),
+        ("status", _("Status"), ""), ("region", _("Location"), "d-none d-xl-table-cell"),
+        ("owner", _("Owner"), ""), ("department", _("Department"), "d-none d-lg-table-cell"),
         ("recent", _("Last updated"), "text-nowrap"),
     ):
         col = {"key": key, "label": label, "css": css, "sortable": key in SORTABLE}
@@ -143,7 +145,7 @@ def customer_list(request):
         "export_url": reverse("web:customer_export") + "?" + _query(values, size=""),
         "export_capped": count.value > max_rows,
         "export_max_rows": max_rows,
-        "filtered": any(values[k] for k in ("q", "owner", "department", "status", "type", "grade")),
+        "filtered": any(values[k] for k in ("q", "owner", "department", "status", "type", "grade", "region")),
         "team_view": _team_view(request.user),
         "can_transfer": _team_view(request.user),
         "query": _query(values),
@@ -173,6 +175,8 @@ def _display(field_name: str, value) -> str:
         return str(value.get("label", value.get("id", "")))
     if field_name == "access":
         return str(dict(CustomerShare.Access.choices).get(value, value))
+    if field_name == "region_code":
+        return region_label(value)
     try:
         field = Customer._meta.get_field(field_name)
     except Exception:
@@ -242,6 +246,9 @@ def _overview(customer: Customer) -> list[tuple[str, str]]:
         value = getattr(customer, name)
         if field.choices:
             value = getattr(customer, f"get_{name}_display")()
+        if name == "region_code":  # 浙江省 杭州市 西湖区, from memory
+            rows.append((name, _("Location"), region_label(value)))
+            continue
         rows.append((name, capfirst(str(field.verbose_name)), value))
     return rows
 
