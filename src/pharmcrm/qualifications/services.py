@@ -159,6 +159,27 @@ def _clean(data: dict[str, Any], *, doc_type: str | None = None) -> dict[str, An
     return out
 
 
+def _checked(data: dict[str, Any], files: list, *, doc_type: str | None = None):
+    """The cleaned values and the checked files; the problems of both in one error."""
+    errors: list[ApplicationError] = []
+    values = checked = None
+    try:
+        values = _clean(data, doc_type=doc_type)
+    except ApplicationError as exc:
+        errors.append(exc)
+    try:
+        checked = uploads.check_files(files)
+    except ApplicationError as exc:
+        errors.append(exc)
+    if errors:
+        fields: dict[str, list[str]] = {}
+        for exc in errors:
+            for name, messages in exc.fields.items():
+                fields.setdefault(name, []).extend(messages)
+        raise ApplicationError(errors[0].message, code=errors[0].code, fields=fields)
+    return values, checked
+
+
 # --- writers --------------------------------------------------------------------------------
 
 def _attach(actor: User, doc: QualificationDocument, checked: list[uploads.CheckedFile], stored: list[str]) -> None:
@@ -202,8 +223,7 @@ def document_create(*, actor: User, customer_id: int, data: dict[str, Any], file
                     stored: list[str]) -> QualificationDocument:
     """File a new qualification document with one or more scanned files."""
     customer = _customer_for_write(actor, customer_id)
-    values = _clean(data)
-    checked = uploads.check_files(files)
+    values, checked = _checked(data, files)
     doc = _create(actor, customer, values, checked, stored)
     audit_record(actor=actor, action="qualification_upload", target=doc, customer_id=customer.pk,
                  label=_label(doc))
@@ -219,8 +239,7 @@ def document_replace(*, actor: User, document_id: int, data: dict[str, Any], fil
     if old.state != DocumentState.CURRENT:
         msg = _("Only a current document can be replaced; this one was already replaced or voided.")
         raise ApplicationError(msg, code="not_current")
-    values = _clean({k: v for k, v in data.items() if k != "type"}, doc_type=old.type)
-    checked = uploads.check_files(files)
+    values, checked = _checked({k: v for k, v in data.items() if k != "type"}, files, doc_type=old.type)
     new = _create(actor, customer, values, checked, stored)
     updated = QualificationDocument.objects.filter(pk=old.pk, state=DocumentState.CURRENT).update(
         state=DocumentState.SUPERSEDED, replaced_by=new, replaced_at=timezone.now(), updated_at=timezone.now())

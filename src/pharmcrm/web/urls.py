@@ -28,4 +28,5 @@ urlpatterns = [
     path("customers/<int:customer_id>/shares/<int:share_id>/delete/", customers.customer_share_delete,
          name="customer_share_delete"),
     path("settings/", include("pharmcrm.web.urls_settings")),
+    path("", include("pharmcrm.web.urls_qualifications")),  # qualification documents (首营资料)
 ]

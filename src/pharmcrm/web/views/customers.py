@@ -206,6 +206,9 @@ ACTION_LABELS = {
     "share_update": gettext_noop("Changed share access"),
     "unshare": gettext_noop("Withdrew share"),
     "transfer": gettext_noop("Transferred"),
+    "qualification_upload": gettext_noop("Uploaded qualification document"),
+    "qualification_replace": gettext_noop("Renewed qualification document"),
+    "qualification_void": gettext_noop("Voided qualification document"),
 }
 
 
