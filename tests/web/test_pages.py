@@ -20,6 +20,9 @@ CUSTOMER_ROUTES = [
     ("web:customer_restore", "post", {}),
     ("web:customer_shares", "get", {}),
     ("web:customer_shares", "post", {"target": "u:1", "access": "read"}),
+    ("web:customer_detail", "get", {"tab": "qualifications"}),
+    ("web:qualification_create", "get", {"type": "drug_licence"}),
+    ("web:qualification_create", "post", {"type": "business_licence", "no_expiry": "on"}),
 ]
 
 
