@@ -28,5 +28,6 @@ urlpatterns = [
     path("customers/<int:customer_id>/shares/<int:share_id>/delete/", customers.customer_share_delete,
          name="customer_share_delete"),
     path("settings/", include("pharmcrm.web.urls_settings")),
+    path("catalog/", include("pharmcrm.web.urls_catalog")),  # products and price lists
     path("", include("pharmcrm.web.urls_qualifications")),  # qualification documents (首营资料)
 ]
