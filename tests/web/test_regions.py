@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
@@ -9,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from openpyxl import load_workbook
 
 from pharmcrm.core import regions as R
 from pharmcrm.core.models import Region
@@ -215,3 +217,12 @@ def test_list_query_count_is_constant_with_region_filter(as_user, org, region):
         assert r.status_code == 200 and len(r.context["rows"]) == (size if region == "330000" else min(size, 40))
         counts[size] = len(ctx.captured_queries)
     assert counts[20] == counts[100], counts
+
+
+def test_export_has_the_region_label(as_user, org):
+    make_customer(org.rep_pd1, "西湖客户", region_code="330106")
+    content = as_user(org.rep_pd1).get(reverse("web:customer_export"), {"region": "330000"}).content
+    rows = list(load_workbook(io.BytesIO(content)).active.iter_rows(values_only=True))
+    header = list(rows[0])
+    assert len(rows) == 2 and rows[1][header.index("所在地区")] == "浙江省 杭州市 西湖区"
+    assert rows[1][header.index("行政区划代码")] == "330106"

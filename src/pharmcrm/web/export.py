@@ -12,6 +12,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
 
+from pharmcrm.core.regions import region_label
 from pharmcrm.customers.models import CustomerGrade, CustomerSource, CustomerStatus, CustomerType
 
 _COLUMNS = [
@@ -26,6 +27,7 @@ _COLUMNS = [
     (gettext_noop("Unified social credit code"), "credit_code", 22),
     (gettext_noop("Phone"), "phone", 16),
     (gettext_noop("Region code"), "region_code", 10),
+    (gettext_noop("Location"), "region_label", 24),  # 浙江省 杭州市 西湖区 (core.regions, from memory)
     (gettext_noop("Address"), "address", 40),
     (gettext_noop("Owner"), "owner__full_name", 10),
     (gettext_noop("Department"), "owner_department__name", 14),
@@ -60,7 +62,8 @@ def customers_xlsx(qs: QuerySet, *, max_rows: int) -> tuple[bytes, int, bool]:
         cell.fill = PatternFill("solid", fgColor="E8F0FE")
         header.append(cell)
     ws.append(header)
-    keys = [key for _l, key, _w in _COLUMNS]
+    columns = [key for _l, key, _w in _COLUMNS]
+    keys = [key for key in columns if key != "region_label"]
     n = 0
     tz = timezone.get_current_timezone()
     for row in qs.values(*keys)[: max_rows + 1].iterator(chunk_size=2000):
@@ -70,8 +73,8 @@ def customers_xlsx(qs: QuerySet, *, max_rows: int) -> tuple[bytes, int, bool]:
                        % {"n": f"{max_rows:,}"}])
             return _save(wb), n, True
         out = []
-        for key in keys:
-            value = row[key]
+        for key in columns:
+            value = region_label(row["region_code"]) if key == "region_label" else row[key]
             if key in labels:
                 value = labels[key].get(value, value)
             elif key in ("created_at", "updated_at") and value is not None:
