@@ -14,6 +14,7 @@ import pytest
 from tests.api.conftest import assert_error, db_fingerprint
 from tests.api.routes import api_routes, concrete_path, path_params
 from tests.factories import make_customer, make_group, make_share
+from tests.qualifications.api_helpers import Multipart, qualification_upload
 
 pytestmark = pytest.mark.django_db
 
@@ -28,6 +29,9 @@ CALLS = {
     ("POST", "/customers/{customer_id}/shares"): ("alive", lambda c, u: {"user_id": u.pk, "access": "write"}),
     ("DELETE", "/customers/{customer_id}/shares/{share_id}"): ("alive", None),
     ("GET", "/customers/{customer_id}/contacts"): ("alive", None),
+    ("GET", "/customers/{customer_id}/qualifications"): ("alive", None),
+    ("POST", "/customers/{customer_id}/qualifications"): ("alive", qualification_upload),  # multipart
+    ("GET", "/customers/{customer_id}/qualification-status"): ("alive", None),
 }
 
 OUTSIDERS = ["rep_pd2", "rep_px", "rep_gz", "south_head", "finance"]
@@ -66,6 +70,8 @@ def world(org):
 
 def _call(client, method, template, customer, share, body):
     path = concrete_path(template, customer_id=customer.pk, share_id=share.pk)
+    if isinstance(body, Multipart):
+        return client.client.post("/api/v1" + path, data=body.data())
     if method in ("GET", "DELETE"):
         return client.request(method, path)
     return client.request(method, path, body if body is not None else {})

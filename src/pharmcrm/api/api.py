@@ -19,6 +19,7 @@ from pharmcrm.api.contacts import customer_router as customer_contacts_router
 from pharmcrm.api.contacts import router as contact_router
 from pharmcrm.api.customers import router as customer_router
 from pharmcrm.api.org import router as org_router
+from pharmcrm.api.qualifications import router as qualification_router
 from pharmcrm.api.regions import router as region_router
 
 
@@ -74,4 +75,5 @@ api.add_router("/", token_router)
 api.add_router("/customers", customer_router)
 api.add_router("/customers", customer_contacts_router)
 api.add_router("/contacts", contact_router)
+api.add_router("/", qualification_router)  # /customers/{id}/qualifications, /qualifications/...
 api.add_router("/regions", region_router)
