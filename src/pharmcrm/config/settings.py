@@ -163,6 +163,9 @@ PHARMCRM = {
     "LIST_MAX_PAGE_SIZE": 200,
     "EXACT_COUNT_LIMIT": 10000,
     "EXPORT_MAX_ROWS": 50000,
+    # Excel imports (customers, contacts): file size and rows per file
+    "IMPORT_MAX_BYTES": int(float(os.environ.get("IMPORT_MAX_MB", "10")) * 1024 * 1024),
+    "IMPORT_MAX_ROWS": 100_000,
     # qualification documents: reminder steps (days before expiry; the first is the "expiring" window)
     "QUALIFICATION_WARNING_DAYS": (90, 30, 7),
     "QUALIFICATION_MAX_UPLOAD_BYTES": int(float(os.environ.get("QUALIFICATION_MAX_UPLOAD_MB", "10")) * 1024 * 1024),
