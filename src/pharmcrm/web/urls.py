@@ -2,7 +2,7 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from pharmcrm.web import regions
-from pharmcrm.web.views import auth, customers, desktop, lookup, search, transfer
+from pharmcrm.web.views import auth, customer_import, customers, desktop, lookup, search, transfer
 
 app_name = "web"
 
@@ -18,6 +18,9 @@ urlpatterns = [
     path("customers/", customers.customer_list, name="customer_list"),
     path("customers/export/", customers.customer_export, name="customer_export"),
     path("customers/new/", customers.customer_create, name="customer_create"),
+    path("customers/import/", customer_import.customer_import, name="customer_import"),
+    path("customers/import/template/", customer_import.customer_import_template, name="customer_import_template"),
+    path("customers/import/commit/", customer_import.customer_import_commit, name="customer_import_commit"),
     path("customers/recycle-bin/", customers.customer_recycle_bin, name="customer_recycle_bin"),
     path("customers/transfer/", transfer.customer_transfer, name="customer_transfer"),
     path("customers/<int:customer_id>/", customers.customer_detail, name="customer_detail"),
