@@ -97,7 +97,15 @@ def db_fingerprint() -> dict[str, list]:
 
     out: dict[str, list] = {}
     for model in (Customer, CustomerShare, TransferLog, TransferItem, AuditEvent, Department, DepartmentClosure,
-                  DepartmentHead, ShareGroup, ShareGroupMember, User, UserRole):
+                  DepartmentHead, ShareGroup, ShareGroupMember, User, UserRole, *_profile_models()):
         out[model.__name__] = list(model.objects.order_by("pk").values())
     out["ApiToken"] = list(ApiToken.objects.order_by("pk").values("pk", "user_id", "name", "key_hash", "revoked_at"))
     return out
+
+
+def _profile_models() -> tuple:
+    """The customer's 360° profile rows (customers/profile_models.py)."""
+    from pharmcrm.customers import profile_models as m
+
+    return (m.InvoiceProfile, m.ShippingAddress, m.CustomerWantedRegion, m.CustomerProductInterest,
+            m.CustomerProductField, m.CustomerKeyAccount, m.CustomerCompetitor)

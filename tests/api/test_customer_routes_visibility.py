@@ -32,6 +32,39 @@ CALLS = {
     ("GET", "/customers/{customer_id}/qualifications"): ("alive", None),
     ("POST", "/customers/{customer_id}/qualifications"): ("alive", qualification_upload),  # multipart
     ("GET", "/customers/{customer_id}/qualification-status"): ("alive", None),
+    # the 360° profile (api/customer_profile.py); the section ids come from world.alive.path_ids
+    ("GET", "/customers/{customer_id}/profile"): ("alive", None),
+    ("GET", "/customers/{customer_id}/invoice-profile"): ("alive", None),
+    ("PUT", "/customers/{customer_id}/invoice-profile"): (
+        "alive", lambda c, u: {"title": "浦东大客户", "taxpayer_id": "91350100M000100Y43"}),
+    ("GET", "/customers/{customer_id}/shipping-addresses"): ("alive", None),
+    ("POST", "/customers/{customer_id}/shipping-addresses"): ("alive", lambda c, u: {
+        "receiver": "王五", "phone": "13900001111", "region_code": "310115", "address": "张江路2号"}),
+    ("PATCH", "/customers/{customer_id}/shipping-addresses/{address_id}"): ("alive", lambda c, u: {"notes": "后门"}),
+    ("DELETE", "/customers/{customer_id}/shipping-addresses/{address_id}"): ("alive", None),
+    ("POST", "/customers/{customer_id}/shipping-addresses/{address_id}/set-default"): ("alive", lambda c, u: {}),
+    ("POST", "/customers/{customer_id}/shipping-addresses/{address_id}/reactivate"): ("alive", lambda c, u: {}),
+    ("GET", "/customers/{customer_id}/wanted-regions"): ("alive", None),
+    ("POST", "/customers/{customer_id}/wanted-regions"): ("alive", lambda c, u: {"region_code": "320500"}),
+    ("PATCH", "/customers/{customer_id}/wanted-regions/{region_id}"): ("alive", lambda c, u: {"note": "全市"}),
+    ("DELETE", "/customers/{customer_id}/wanted-regions/{region_id}"): ("alive", None),
+    ("GET", "/customers/{customer_id}/products-of-interest"): ("alive", None),
+    ("POST", "/customers/{customer_id}/products-of-interest"): ("alive", lambda c, u: {"product_id": c.product2.pk}),
+    ("PATCH", "/customers/{customer_id}/products-of-interest/{interest_id}"): ("alive", lambda c, u: {"note": "样品"}),
+    ("DELETE", "/customers/{customer_id}/products-of-interest/{interest_id}"): ("alive", None),
+    ("GET", "/customers/{customer_id}/product-fields"): ("alive", None),
+    ("POST", "/customers/{customer_id}/product-fields"): ("alive", lambda c, u: {"area": "oncology"}),
+    ("PATCH", "/customers/{customer_id}/product-fields/{field_id}"): ("alive", lambda c, u: {"annual_volume": "5"}),
+    ("DELETE", "/customers/{customer_id}/product-fields/{field_id}"): ("alive", None),
+    ("GET", "/customers/{customer_id}/key-accounts"): ("alive", None),
+    ("POST", "/customers/{customer_id}/key-accounts"): ("alive", lambda c, u: {"hospital_id": c.hospital2.pk}),
+    ("PATCH", "/customers/{customer_id}/key-accounts/{key_account_id}"): ("alive", lambda c, u: {"strength": 3}),
+    ("DELETE", "/customers/{customer_id}/key-accounts/{key_account_id}"): ("alive", None),
+    ("GET", "/customers/{customer_id}/competitors"): ("alive", None),
+    ("POST", "/customers/{customer_id}/competitors"): ("alive", lambda c, u: {"name": "扬子江药业"}),
+    ("PATCH", "/customers/{customer_id}/competitors/{competitor_id}"): ("alive", lambda c, u: {"notes": "返点高"}),
+    ("DELETE", "/customers/{customer_id}/competitors/{competitor_id}"): ("alive", None),
+    ("PUT", "/customers/{customer_id}/head-office"): ("alive", lambda c, u: {"chain_id": None}),
 }
 
 OUTSIDERS = ["rep_pd2", "rep_px", "rep_gz", "south_head", "finance"]
@@ -65,11 +98,20 @@ def world(org):
         "alive": make_share(w.alive, group=group, access="read"),
         "deleted": make_share(w.deleted, group=group, access="read"),
     }
+    _profile_world(w, org)
     return w
 
 
+def _profile_world(w, org):
+    """One row of each 360° profile section on the alive customer; their ids fill the route templates."""
+    from tests.customers.profile_helpers import fill_profile
+
+    w.path_ids, w.hospital2, w.product2 = fill_profile(org.rep_pd1, w.alive)
+    w.alive.path_ids = w.path_ids
+
+
 def _call(client, method, template, customer, share, body):
-    path = concrete_path(template, customer_id=customer.pk, share_id=share.pk)
+    path = concrete_path(template, customer_id=customer.pk, share_id=share.pk, **getattr(customer, "path_ids", {}))
     if isinstance(body, Multipart):
         return client.client.post("/api/v1" + path, data=body.data())
     if method in ("GET", "DELETE"):

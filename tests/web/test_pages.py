@@ -41,6 +41,9 @@ def test_every_customer_id_route_is_listed():
     names = {f"web:{name}" for route, name in _web_routes()
              if "customer_id" in route and not route.startswith("api/")}
     covered = {r for r, _m, _d in CUSTOMER_ROUTES} | {"web:customer_share_delete"}
+    # the 360° profile's routes (section and item ids) are enumerated in tests/web/test_profile_pages.py
+    covered |= {"web:customer_profile_single", "web:customer_profile_new", "web:customer_profile_edit",
+                "web:customer_profile_action"}
     assert names and names <= covered, names - covered
 
 

@@ -17,6 +17,7 @@ from pharmcrm.api.auth import AUTH
 from pharmcrm.api.auth import router as token_router
 from pharmcrm.api.contacts import customer_router as customer_contacts_router
 from pharmcrm.api.contacts import router as contact_router
+from pharmcrm.api.customer_profile import router as customer_profile_router
 from pharmcrm.api.customers import router as customer_router
 from pharmcrm.api.org import router as org_router
 from pharmcrm.api.qualifications import router as qualification_router
@@ -77,3 +78,4 @@ api.add_router("/customers", customer_contacts_router)
 api.add_router("/contacts", contact_router)
 api.add_router("/", qualification_router)  # /customers/{id}/qualifications, /qualifications/...
 api.add_router("/regions", region_router)
+api.add_router("/customers", customer_profile_router)

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from ninja import Field, Schema
 
-from pharmcrm.api.common import DepartmentRef, Id, InSchema, PageQuery, Text, UserRef
+from pharmcrm.api.common import DepartmentRef, Id, InSchema, PageQuery, SmallInt, Text, UserRef
 from pharmcrm.core.regions import region_label
 from pharmcrm.customers.models import (
     CustomerGrade,
@@ -16,6 +16,7 @@ from pharmcrm.customers.models import (
     CustomerStatus,
     CustomerType,
 )
+from pharmcrm.customers.profile_choices import HospitalGrade, HospitalOwnership
 from pharmcrm.customers.selectors import DEFAULT_SORT, SORTS
 
 TypeCode = Literal[tuple(CustomerType.values)]
@@ -24,6 +25,8 @@ GradeCode = Literal[("", *CustomerGrade.values)]
 SourceCode = Literal[("", *CustomerSource.values)]
 AccessCode = Literal[tuple(CustomerShare.Access.values)]
 SortKey = Literal[tuple(SORTS)]
+HospitalGradeCode = Literal[("", *HospitalGrade.values)]
+OwnershipCode = Literal[("", *HospitalOwnership.values)]
 
 
 class CustomerOut(Schema):
@@ -40,6 +43,9 @@ class CustomerOut(Schema):
     grade: str
     source: str
     notes: str
+    hospital_grade: str = Field(description="hospitals and clinics: 3A (三甲), 3B, 3, 2A, 2B, 2, 1, none (未定级)")
+    beds: int | None = Field(description="hospitals and clinics: number of beds")
+    ownership: str = Field(description="hospitals and clinics: public or private")
     owner: UserRef
     owner_department: DepartmentRef | None
     created_at: datetime
@@ -101,6 +107,9 @@ class CustomerCreateIn(InSchema):
     grade: GradeCode = ""
     source: SourceCode = ""
     notes: Text(5000) = ""
+    hospital_grade: HospitalGradeCode = Field("", description="hospitals and clinics only (360° profile)")
+    beds: SmallInt | None = Field(None, description="hospitals and clinics only: 1 to 100,000")
+    ownership: OwnershipCode = Field("", description="hospitals and clinics only: public or private")
     owner_id: Id | None = Field(None, description="default: you; otherwise an active user of your team")
 
 
@@ -116,6 +125,9 @@ class CustomerUpdateIn(InSchema):
     grade: GradeCode | None = None
     source: SourceCode | None = None
     notes: Text(5000) | None = None
+    hospital_grade: HospitalGradeCode | None = None
+    beds: SmallInt | None = None
+    ownership: OwnershipCode | None = None
 
 
 class AuditEventOut(Schema):

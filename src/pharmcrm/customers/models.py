@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from pharmcrm.core.models import TimeStamped
 from pharmcrm.core.validators import validate_credit_code
+from pharmcrm.customers.profile_choices import HospitalGrade, HospitalOwnership
 
 
 class CustomerType(models.TextChoices):
@@ -59,6 +60,14 @@ class Customer(TimeStamped):
     grade = models.CharField(_("grade"), max_length=1, choices=CustomerGrade.choices, blank=True)
     source = models.CharField(_("source"), max_length=20, choices=CustomerSource.choices, blank=True)
     notes = models.TextField(_("notes"), blank=True, max_length=5000)
+    # 360° profile (customers/profile_*.py): hospitals and clinics, and a store's head office
+    hospital_grade = models.CharField(_("hospital grade"), max_length=4, choices=HospitalGrade.choices, blank=True)
+    beds = models.PositiveIntegerField(_("beds"), null=True, blank=True)
+    ownership = models.CharField(_("ownership"), max_length=10, choices=HospitalOwnership.choices, blank=True)
+    parent_chain = models.ForeignKey(
+        "self", verbose_name=_("head office"), on_delete=models.SET_NULL, related_name="stores",
+        null=True, blank=True,
+    )
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.PROTECT, related_name="customers"
     )
@@ -88,6 +97,9 @@ class Customer(TimeStamped):
             ),
             models.Index(fields=["credit_code"], name="cust_credit_idx"),
             models.Index(fields=["deleted_at"], name="cust_deleted_idx", condition=~ALIVE),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(beds__isnull=True) | Q(beds__gte=1), name="cust_beds_positive"),
         ]
 
     def __str__(self) -> str:
@@ -160,3 +172,6 @@ class TransferItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer_id}: {self.from_user_id} -> {self.to_user_id}"
+
+
+from pharmcrm.customers.profile_models import *  # noqa: E402,F401,F403  the 360° profile's models

@@ -17,6 +17,7 @@ from pharmcrm.core.errors import ApplicationError, NotFound, PermissionDenied
 from pharmcrm.core.pinyin import search_key
 from pharmcrm.core.regions import region_validate
 from pharmcrm.core.validators import normalise_credit_code
+from pharmcrm.customers import profile_services
 from pharmcrm.customers.models import Customer, CustomerShare, TransferItem, TransferLog
 from pharmcrm.org import visibility
 from pharmcrm.org.models import ShareGroup, User
@@ -25,7 +26,8 @@ EDITABLE_FIELDS = [
     "type", "name", "short_name", "credit_code", "region_code", "address", "phone",
     "status", "grade", "source", "notes",
 ]
-AUDIT_FIELDS = [*EDITABLE_FIELDS, "owner", "owner_department"]
+# hospital grade/beds/ownership and a store's head office (by id: the chain may be invisible to a reader)
+AUDIT_FIELDS = [*EDITABLE_FIELDS, *profile_services.HOSPITAL_FIELDS, "parent_chain_id", "owner", "owner_department"]
 
 
 def _full_clean(customer: Customer, *, region_before: str | None = None) -> None:
@@ -80,7 +82,9 @@ def _check_owner(actor: User, owner_id: int | None) -> User:
 def customer_create(*, actor: User, data: dict[str, Any], owner_id: int | None = None) -> Customer:
     owner = _check_owner(actor, owner_id)
     customer = Customer(owner=owner, owner_department_id=owner.department_id, created_by=actor)
+    data, hospital = profile_services.hospital_fields_split(data)  # 360° profile: hospitals and clinics
     _apply(customer, data)
+    profile_services.hospital_fields_apply(customer, hospital)
     _full_clean(customer)
     customer.save()
     audit_record(actor=actor, action="create", target=customer, customer_id=customer.pk,
@@ -117,7 +121,9 @@ def _get_for_manage(actor: User, customer_id: int, *, deleted: bool = False) -> 
 def customer_update(*, actor: User, customer_id: int, data: dict[str, Any]) -> Customer:
     customer = _get_for_write(actor, customer_id)
     before = snapshot(customer, AUDIT_FIELDS)
+    data, hospital = profile_services.hospital_fields_split(data)  # 360° profile: hospitals and clinics
     _apply(customer, data)
+    profile_services.hospital_fields_apply(customer, hospital)
     _full_clean(customer, region_before=before["region_code"])
     changes = diff(before, snapshot(customer, AUDIT_FIELDS))
     if changes:

@@ -16,6 +16,7 @@ from pharmcrm.customers.models import (
     CustomerStatus,
     CustomerType,
 )
+from pharmcrm.customers.profile_choices import HOSPITAL_TYPES, HospitalGrade, HospitalOwnership
 from pharmcrm.customers.selectors import SORTS
 from pharmcrm.web.regions import RegionField
 
@@ -112,11 +113,16 @@ class CustomerForm(forms.Form):
     notes = forms.CharField(label=_("Notes"), max_length=5000, required=False,
                             widget=forms.Textarea(attrs={"rows": 3}))
     owner = forms.TypedChoiceField(label=_("Owner"), coerce=int, required=False, empty_value=None)
+    # 360° profile: hospitals and clinics only (hidden by CSS for other types, ignored by service_data)
+    hospital_grade = forms.ChoiceField(label=_("Hospital grade"), choices=BLANK + HospitalGrade.choices, required=False)
+    beds = forms.IntegerField(label=_("Beds"), min_value=1, max_value=100_000, required=False)
+    ownership = forms.ChoiceField(label=_("Ownership"), choices=BLANK + HospitalOwnership.choices, required=False)
 
-    field_order = ["name", "short_name", "type", "status", "grade", "source", "owner", "credit_code", "phone",
-                   "region_code", "address", "notes"]
+    field_order = ["name", "short_name", "type", "hospital_grade", "beds", "ownership", "status", "grade", "source",
+                   "owner", "credit_code", "phone", "region_code", "address", "notes"]
     FIELDS = ["type", "name", "short_name", "credit_code", "region_code", "address", "phone",
-              "status", "grade", "source", "notes"]
+              "status", "grade", "source", "notes", "hospital_grade", "beds", "ownership"]
+    HOSPITAL_FIELDS = ("hospital_grade", "beds", "ownership")
 
     def __init__(self, *args, owners=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -136,7 +142,11 @@ class CustomerForm(forms.Form):
                                            "style": "text-transform:uppercase"})
 
     def service_data(self) -> dict:
-        return {name: self.cleaned_data.get(name) or "" for name in self.FIELDS}
+        data = {name: self.cleaned_data.get(name) or "" for name in self.FIELDS}
+        if data["type"] not in HOSPITAL_TYPES:  # hidden for other types: ignored (the service clears them)
+            for name in self.HOSPITAL_FIELDS:
+                data.pop(name)
+        return data
 
 
 class ShareForm(forms.Form):

@@ -32,5 +32,6 @@ urlpatterns = [
          name="customer_share_delete"),
     path("settings/", include("pharmcrm.web.urls_settings")),
     path("catalog/", include("pharmcrm.web.urls_catalog")),  # products and price lists
+    path("", include("pharmcrm.web.urls_profile")),  # the customer's 360° profile (概况 tab)
     path("", include("pharmcrm.web.urls_qualifications")),  # qualification documents (首营资料)
 ]

@@ -266,7 +266,9 @@ def customer_detail(request, customer_id: int):
 
 
 def overview_context(request, customer, perms) -> dict:
-    return {"overview": _overview(customer)}
+    from pharmcrm.web.views.customer_profile import profile_context  # the 360° profile's cards
+
+    return {"overview": _overview(customer), **profile_context(request, customer, perms)}
 
 
 def history_context(request, customer, perms) -> dict:
