@@ -17,6 +17,7 @@ from pharmcrm.api.auth import AUTH
 from pharmcrm.api.auth import router as token_router
 from pharmcrm.api.contacts import customer_router as customer_contacts_router
 from pharmcrm.api.contacts import router as contact_router
+from pharmcrm.api.imports import router as import_router
 from pharmcrm.api.customer_profile import router as customer_profile_router
 from pharmcrm.api.customers import router as customer_router
 from pharmcrm.api.org import router as org_router
@@ -73,6 +74,7 @@ errors.register(api)
 
 api.add_router("/", org_router)
 api.add_router("/", token_router)
+api.add_router("/customers", import_router)  # before customer_router: /customers/import is not an id
 api.add_router("/customers", customer_router)
 api.add_router("/customers", customer_contacts_router)
 api.add_router("/contacts", contact_router)

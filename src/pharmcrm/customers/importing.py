@@ -297,14 +297,34 @@ def _load_updates(actor: User, results: list[RowResult]) -> None:
         res.instance = customer
 
 
+def preview_as_dict(preview: ImportPreview) -> dict[str, Any]:
+    return {
+        "ok": preview.ok,
+        "counts": preview.counts,
+        "rows": [{"row": r.row, "action": r.action, "errors": r.errors, "customer_id": r.customer_id,
+                  "values": r.values} for r in preview.rows],
+    }
+
+
+class ImportRejected(ApplicationError):
+    """Some rows are rejected: nothing was written. The API adds every row's result to the body."""
+
+    def __init__(self, preview: ImportPreview):
+        self.preview = preview
+        n = preview.counts[REJECT]
+        super().__init__(_("%(n)d rows cannot be imported; nothing was imported. Fix them and upload "
+                           "the file again.") % {"n": n}, code="import_rejected")
+
+    def api_extra(self) -> dict[str, Any]:
+        return {"import": preview_as_dict(self.preview)}
+
+
 @transaction.atomic
 def customer_import_commit(*, actor: User, data: bytes) -> ImportPreview:
     """Write every row, or nothing (``ApplicationError(code="import_rejected")`` if any row is rejected)."""
     preview = customer_import_preview(actor=actor, data=data)
     if not preview.ok:
-        n = preview.counts[REJECT]
-        raise ApplicationError(_("%(n)d rows cannot be imported; nothing was imported. Fix them and upload "
-                                 "the file again.") % {"n": n}, code="import_rejected")
+        raise ImportRejected(preview)
     now = timezone.now()
     creates = [r.instance for r in preview.rows if r.action == CREATE]
     updates = [r.instance for r in preview.rows if r.action == UPDATE]
