@@ -15,6 +15,7 @@ from ninja import NinjaAPI, Swagger
 from pharmcrm.api import errors
 from pharmcrm.api.auth import AUTH
 from pharmcrm.api.auth import router as token_router
+from pharmcrm.api.catalog import router as catalog_router
 from pharmcrm.api.contacts import customer_router as customer_contacts_router
 from pharmcrm.api.contacts import router as contact_router
 from pharmcrm.api.imports import router as import_router
@@ -81,3 +82,4 @@ api.add_router("/contacts", contact_router)
 api.add_router("/", qualification_router)  # /customers/{id}/qualifications, /qualifications/...
 api.add_router("/regions", region_router)
 api.add_router("/customers", customer_profile_router)
+api.add_router("/catalog", catalog_router)
