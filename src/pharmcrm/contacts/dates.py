@@ -32,7 +32,7 @@ def month_day_window(start: datetime.date, days: int, *, month: str = "month", d
     """A filter on the ``month``/``day`` fields for the yearly dates that fall in the
     ``days`` days from ``start`` (both ends included)."""
     end = window_end(start, days)
-    if (end - start).days >= 364:
+    if (end - start).days >= 365:  # 366 days hold every (month, day), 29 Feb at least as 28 Feb
         return Q(**{f"{month}__isnull": False})
     if start.year == end.year:
         q = _range(month, day, (start.month, start.day), (end.month, end.day))

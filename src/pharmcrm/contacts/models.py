@@ -54,7 +54,7 @@ def _month_day_ok(prefix: str) -> Q:
 
 
 class Contact(TimeStamped):
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(_("contact name"), max_length=50)
     gender = models.CharField(_("gender"), max_length=10, choices=Gender.choices, blank=True)
     mobile = models.CharField(_("mobile"), max_length=20, blank=True)
     phone = models.CharField(_("office phone"), max_length=30, blank=True)
@@ -153,7 +153,7 @@ class Employment(TimeStamped):
                                 related_name="employments")
     customer = models.ForeignKey("customers.Customer", verbose_name=_("customer"), on_delete=models.PROTECT,
                                  related_name="employments")
-    title = models.CharField(_("title"), max_length=100, blank=True)
+    title = models.CharField(_("job title"), max_length=100, blank=True)
     role = models.CharField(_("business role"), max_length=30, choices=BusinessRole.choices,
                             default=BusinessRole.OTHER)
     role_other = models.CharField(_("role details"), max_length=50, blank=True)

@@ -218,7 +218,7 @@ def _apply_employment(emp: Employment, data: dict[str, Any]) -> None:
 
 def _period(e: Employment) -> str:
     start = e.start_date.isoformat() if e.start_date else _("start unknown")
-    end = e.end_date.isoformat() if e.end_date else _("now")
+    end = e.end_date.isoformat() if e.end_date else _("until now")
     return f"{start} – {end}"
 
 
@@ -258,11 +258,12 @@ def _customer_for_write(actor: User, customer_id: int, field: str = "customer_id
     if not isinstance(customer_id, int) or isinstance(customer_id, bool):
         msg = _("Choose a customer.")
         raise ApplicationError(msg, code="invalid", fields={field: [msg]})
-    if not visibility.can_see(actor, customer_id):
-        raise NotFound(_("Customer not found."))
-    if not visibility.can_write(actor, customer_id):
+    customer = visibility.writable_customers(actor).filter(pk=customer_id).first()
+    if customer is None:
+        if not visibility.can_see(actor, customer_id):
+            raise NotFound(_("Customer not found."))
         raise PermissionDenied(_("You may view this customer but not change it."))
-    return Customer.objects.get(pk=customer_id)
+    return customer
 
 
 def _lock_contact(contact_id: int) -> Contact:
@@ -284,9 +285,9 @@ def _employment_for_write(actor: User, contact_id: int, employment_id: int) -> t
     contact = contact_get(actor=actor, contact_id=contact_id)
     emp = (Employment.objects.select_for_update(of=("self",)).select_related("customer")
            .filter(pk=employment_id, contact_id=contact.pk, customer__deleted_at__isnull=True).first())
-    if emp is None or not visibility.can_see(actor, emp.customer_id):
-        raise NotFound(_("Employment not found."))
-    if not visibility.can_write(actor, emp.customer_id):
+    if emp is None or not visibility.can_write(actor, emp.customer_id):
+        if emp is None or not visibility.can_see(actor, emp.customer_id):
+            raise NotFound(_("Employment not found."))
         raise PermissionDenied(_("You may view this customer but not change it."))
     return contact, emp
 
@@ -330,6 +331,7 @@ def contact_create(
         d.contact = contact
     CareDate.objects.bulk_create(dates)
     changes = {k: [None, val] for k, val in _audit_snapshot(contact).items() if val not in ("", None)}
+    changes["customer"] = [None, customer.name]
     changes.update(_employment_changes(emp))
     if dates:
         changes["care_dates"] = [None, _care_text(dates)]

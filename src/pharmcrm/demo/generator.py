@@ -446,6 +446,13 @@ def demo_load(seed: int = DEFAULT_SEED, *, password: str = DEMO_PASSWORD) -> dic
         e.created_at = rows[e.target_id].created_at
     AuditEvent.objects.bulk_update(events, ["created_at"], batch_size=500)
 
+    # The people at the customers, with careers and birthdays (demo/gen_contacts.py).
+    from pharmcrm.demo.gen_contacts import contacts_load, contacts_plan
+
+    contact_counts = contacts_load(people=contacts_plan(seed, plan.customers, set(plan.deleted)),
+                                   customers=plan.customers, customer_ids=customer_ids, users=users,
+                                   admin=admin)
+
     # A rep left: everything they owned went to their successor in one logged transfer.
     for u in USERS:
         if u.leaves:
@@ -459,6 +466,7 @@ def demo_load(seed: int = DEFAULT_SEED, *, password: str = DEMO_PASSWORD) -> dic
         "customers": len(customer_ids),
         "shares": len(plan.shares),
         "deleted": len(plan.deleted),
+        **contact_counts,
     }
 
 

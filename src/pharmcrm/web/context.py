@@ -22,6 +22,7 @@ class NavItem:
 _AREAS = [
     ("desktop", _("My Desktop"), "bi-house-door", "web:desktop", "all", ("/",)),
     ("customers", _("Customers"), "bi-people", "web:customer_list", "all", ("/customers/", "/search/")),
+    ("contacts", _("Contacts"), "bi-person-vcard", "web:contact_list", "all", ("/contacts/",)),
     ("catalog", _("Products"), "bi-capsule-pill", "web:product_list", "all", ("/catalog/",)),
     ("settings", _("Settings"), "bi-gear", "web:settings_home", "admin", ("/settings/",)),
 ]

@@ -39,6 +39,8 @@ _VIEWS = "pharmcrm.web.views.customers"
 
 TABS: list[CustomerTab] = [
     CustomerTab("overview", _("Overview"), "web/customers/_tab_overview.html", f"{_VIEWS}:overview_context"),
+    CustomerTab("contacts", _("Contacts"), "web/contacts/_customer_tab.html",
+                "pharmcrm.web.views.contacts_tab:contacts_tab_context"),
     CustomerTab("qualifications", _("Qualifications"), "web/qualifications/_tab.html",
                 "pharmcrm.web.views.qualifications:tab_context"),
     CustomerTab("shares", _("Sharing"), "web/customers/_shares.html", f"{_VIEWS}:shares_tab_context"),

@@ -31,6 +31,7 @@ urlpatterns = [
     path("customers/<int:customer_id>/shares/<int:share_id>/delete/", customers.customer_share_delete,
          name="customer_share_delete"),
     path("settings/", include("pharmcrm.web.urls_settings")),
+    path("", include("pharmcrm.web.urls_contacts")),  # contacts (联系人) and the customer look-up
     path("catalog/", include("pharmcrm.web.urls_catalog")),  # products and price lists
     path("", include("pharmcrm.web.urls_profile")),  # the customer's 360° profile (概况 tab)
     path("", include("pharmcrm.web.urls_qualifications")),  # qualification documents (首营资料)

@@ -181,7 +181,7 @@
     box.type = "search";
     box.className = "form-control form-control-sm select-search";
     box.autocomplete = "off";
-    box.placeholder = zh ? "输入姓名搜索…" : "Type a name to search…";
+    box.placeholder = sel.dataset.remotePlaceholder || (zh ? "输入姓名搜索…" : "Type a name to search…");
     box.setAttribute("aria-label", box.placeholder);
     if (sel.id) box.setAttribute("aria-controls", sel.id);
     let timer = null, seq = 0, autoPicked = false;
