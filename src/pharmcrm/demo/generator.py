@@ -446,6 +446,12 @@ def demo_load(seed: int = DEFAULT_SEED, *, password: str = DEMO_PASSWORD) -> dic
         e.created_at = rows[e.target_id].created_at
     AuditEvent.objects.bulk_update(events, ["created_at"], batch_size=500)
 
+    # The product catalog with national, regional and customer prices (demo/gen_catalog.py).
+    from pharmcrm.demo.gen_catalog import catalog_load
+
+    catalog_counts = catalog_load(seed=seed, admin=admin, sales_admin=_fresh(users["shenjiayi"]),
+                                  customers=plan.customers, customer_ids=customer_ids, deleted=set(plan.deleted))
+
     # The people at the customers, with careers and birthdays (demo/gen_contacts.py).
     from pharmcrm.demo.gen_contacts import contacts_load, contacts_plan
 
@@ -466,6 +472,7 @@ def demo_load(seed: int = DEFAULT_SEED, *, password: str = DEMO_PASSWORD) -> dic
         "customers": len(customer_ids),
         "shares": len(plan.shares),
         "deleted": len(plan.deleted),
+        **catalog_counts,
         **contact_counts,
     }
 
