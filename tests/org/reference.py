@@ -15,6 +15,10 @@ The rules (see the docstring of ``org/visibility.py``):
   is D or any descendant of D at any depth;
 * a share to the user, or to a share group the user belongs to, grants read (``read``) or
   read and write (``write``); shares never grant *manage*;
+* a pool customer (no owner; pool department P) is read by a user with a sales role
+  (``sales_rep``, ``sales_admin``) or who heads any department, when P is the user's own
+  department or above it; a head of P or of any department above P sees, writes and manages it;
+* pool customers are never transferable (they are assigned);
 * deleted customers are in none of the default sets.
 """
 
@@ -23,6 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 ADMIN_ROLE = "admin"
+POOL_ROLES = {"sales_rep", "sales_admin"}
 
 
 @dataclass
@@ -39,9 +44,14 @@ class RefUser:
 @dataclass
 class RefCustomer:
     id: int
-    owner_id: int
+    owner_id: int | None
     owner_department_id: int | None
     deleted: bool
+    pool_department_id: int | None = None
+
+    @property
+    def in_pool(self) -> bool:
+        return self.owner_id is None
 
 
 @dataclass
@@ -79,10 +89,19 @@ class World:
         return u.is_active and (u.is_superuser or ADMIN_ROLE in u.roles)
 
     def head_above(self, user_id: int, customer_id: int) -> bool:
+        """A head of the owner's department or above (for a pool customer: of the pool's)."""
         u, c = self.users[user_id], self.customers[customer_id]
-        if c.owner_department_id is None or not u.heads:
+        dept = c.pool_department_id if c.in_pool else c.owner_department_id
+        if dept is None or not u.heads:
             return False
-        return any(d in u.heads for d in self.ancestors_or_self(c.owner_department_id))
+        return any(d in u.heads for d in self.ancestors_or_self(dept))
+
+    def reads_pool_of(self, user_id: int, customer_id: int) -> bool:
+        """A sales user (or any head) whose own department is the pool's department or below it."""
+        u, c = self.users[user_id], self.customers[customer_id]
+        if not c.in_pool or u.department_id is None or not (u.heads or u.roles & POOL_ROLES):
+            return False
+        return c.pool_department_id in self.ancestors_or_self(u.department_id)
 
     def share_access(self, user_id: int, customer_id: int) -> set[str]:
         u = self.users[user_id]
@@ -101,7 +120,7 @@ class World:
             return False
         if self.is_admin(user_id):
             return True
-        if c.owner_id == user_id or self.head_above(user_id, customer_id):
+        if (c.owner_id is not None and c.owner_id == user_id) or self.head_above(user_id, customer_id):
             return True
         return None
 
@@ -109,7 +128,7 @@ class World:
         base = self._base(user_id, customer_id, include_deleted=include_deleted)
         if base is not None:
             return base
-        return bool(self.share_access(user_id, customer_id))
+        return bool(self.share_access(user_id, customer_id)) or self.reads_pool_of(user_id, customer_id)
 
     def can_write(self, user_id: int, customer_id: int, *, include_deleted: bool = False) -> bool:
         base = self._base(user_id, customer_id, include_deleted=include_deleted)
@@ -123,6 +142,19 @@ class World:
 
     def visible(self, user_id: int, *, include_deleted: bool = False) -> set[int]:
         return {c for c in self.customers if self.can_see(user_id, c, include_deleted=include_deleted)}
+
+    def pool(self) -> set[int]:
+        return {c.id for c in self.customers.values() if c.in_pool}
+
+    def transferable(self, user_id: int) -> set[int]:
+        """Owned, alive customers: all for an admin, those owned below a headed department for a head."""
+        u = self.users[user_id]
+        if not u.is_active:
+            return set()
+        return {
+            c.id for c in self.customers.values()
+            if not c.in_pool and not c.deleted and (self.is_admin(user_id) or self.head_above(user_id, c.id))
+        }
 
     def writable(self, user_id: int, *, include_deleted: bool = False) -> set[int]:
         return {c for c in self.customers if self.can_write(user_id, c, include_deleted=include_deleted)}
@@ -166,9 +198,9 @@ def load_world() -> World:
     for uid, gid in ShareGroupMember.objects.order_by().values_list("user_id", "group_id"):
         users[uid].groups.add(gid)
     customers = {
-        pk: RefCustomer(pk, owner, dept, deleted_at is not None)
-        for pk, owner, dept, deleted_at in Customer.objects.order_by().values_list(
-            "id", "owner_id", "owner_department_id", "deleted_at"
+        pk: RefCustomer(pk, owner, dept, deleted_at is not None, pool_dept)
+        for pk, owner, dept, deleted_at, pool_dept in Customer.objects.order_by().values_list(
+            "id", "owner_id", "owner_department_id", "deleted_at", "pool_department_id"
         )
     }
     shares = list(CustomerShare.objects.order_by().values_list("customer_id", "user_id", "group_id", "access"))
@@ -201,6 +233,17 @@ def assert_engine_matches(world: World, *, user_ids=None, check_pairs=None) -> N
         assert got_m == world.manageable(uid), ("manageable", uid, got_m ^ world.manageable(uid))
         got_md = set(visibility.manageable_customers(u, include_deleted=True).values_list("id", flat=True))
         assert got_md == world.manageable(uid, include_deleted=True), ("manageable+deleted", uid)
+        # the pool / owned restrictions are the same rule cut by "has an owner"
+        pool = world.pool()
+        for name, fn, expected in (("visible", visibility.visible_customers, world.visible(uid)),
+                                   ("writable", visibility.writable_customers, world.writable(uid)),
+                                   ("manageable", visibility.manageable_customers, world.manageable(uid))):
+            got_pool = set(fn(u, pool=True).values_list("id", flat=True))
+            got_owned = set(fn(u, pool=False).values_list("id", flat=True))
+            assert got_pool == expected & pool, (name + "+pool", uid, got_pool ^ (expected & pool))
+            assert got_owned == expected - pool, (name + "-pool", uid, got_owned ^ (expected - pool))
+        got_t = set(visibility.transferable_customers(u).values_list("id", flat=True))
+        assert got_t == world.transferable(uid), ("transferable", uid, got_t ^ world.transferable(uid))
     for uid, cid in check_pairs or ():
         u = by_id[uid]
         assert visibility.can_see(u, cid) == world.can_see(uid, cid), ("can_see", uid, cid)

@@ -1,7 +1,8 @@
 """Property: the permission engine equals the independent reference (tests/org/reference.py).
 
 Random trees, users (roles incl. admin, active flag, 0-2 headed departments), share groups,
-customers (some deleted) and shares (user or group, read or write). For every user the
+customers (some deleted, some in the public pool of a department) and shares (user or group,
+read or write). For every user the
 visible / writable / manageable sets must equal the reference, and can_see / can_write /
 can_manage agree — in *both* query shapes of ``org/visibility.py`` (the switch on
 ``LARGE_VOLUME``), on whatever database the suite runs on.
@@ -71,7 +72,8 @@ def worlds(draw):
             st.fixed_dictionaries(
                 {
                     "dept": st.integers(-1, n_depts - 1).map(lambda i: None if i < 0 else i),
-                    "roles": st.sets(st.sampled_from([Role.SALES_REP, Role.FINANCE, Role.WAREHOUSE]), max_size=2)
+                    "roles": st.sets(st.sampled_from([Role.SALES_REP, Role.SALES_ADMIN, Role.FINANCE,
+                                                      Role.WAREHOUSE]), max_size=2)
                     | st.just({Role.ADMIN}) | st.just({Role.ADMIN, Role.FINANCE}),
                     "active": st.integers(0, 4).map(lambda n: n != 0),
                     "superuser": st.integers(0, 9).map(lambda n: n == 0),
@@ -87,7 +89,10 @@ def worlds(draw):
     groups = draw(st.lists(st.sets(user, max_size=n_users), max_size=3))
     n_customers = draw(st.integers(0, 14))
     deleted = st.integers(0, 4).map(lambda n: n == 0)
-    customers = draw(st.lists(st.tuples(user, deleted), min_size=n_customers, max_size=n_customers))
+    # an owner index, or None and a pool department (about one customer in four is in the pool)
+    owner_or_pool = st.one_of(user.map(lambda u: (u, None)), user.map(lambda u: (u, None)),
+                              user.map(lambda u: (u, None)), dept.map(lambda d: (None, d)))
+    customers = draw(st.lists(st.tuples(owner_or_pool, deleted), min_size=n_customers, max_size=n_customers))
     shares = []
     if customers:
         target = st.tuples(st.just("user"), user) | (
@@ -149,14 +154,18 @@ def build(spec) -> dict[str, list[int]]:
     now = timezone.now()
     customers = Customer.objects.bulk_create(
         [
-            Customer(type="agent", name=f"客户{tag}-{i}", owner_id=users[o].pk,
-                     owner_department_id=users[o].department_id, deleted_at=now if deleted else None)
-            for i, (o, deleted) in enumerate(spec["customers"])
+            Customer(type="agent", name=f"客户{tag}-{i}", deleted_at=now if deleted else None,
+                     owner_id=None if o is None else users[o].pk,
+                     owner_department_id=None if o is None else users[o].department_id,
+                     pool_department_id=None if p is None else depts[p].pk)
+            for i, ((o, p), deleted) in enumerate(spec["customers"])
         ]
     )
+    # (services never share a pool customer; the engine must still count such shares exactly)
     CustomerShare.objects.bulk_create(
         [
-            CustomerShare(customer_id=customers[c].pk, access=access, created_by_id=customers[c].owner_id,
+            CustomerShare(customer_id=customers[c].pk, access=access,
+                          created_by_id=customers[c].owner_id or users[0].pk,
                           user_id=users[t].pk if kind == "user" else None,
                           group_id=groups[t].pk if kind == "group" else None)
             for c, (kind, t), access in spec["shares"]

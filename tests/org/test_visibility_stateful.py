@@ -1,15 +1,17 @@
 """Stateful: a company changes through the services; the engine keeps equal to the reference.
 
-Every rule goes through ``org.services`` / ``customers.services`` (the only writers) and, where a
-rule can be refused, the expected outcome (success, ApplicationError, NotFound, PermissionDenied)
+Every rule goes through ``org.services`` / ``customers.services`` / ``customers.pool_services``
+(the only writers; customers are released to, recycled into, claimed and assigned from the public
+pool too) and, where a rule can be refused, the expected outcome (success, ApplicationError, NotFound, PermissionDenied)
 is predicted from the reference *before* the call. After every step: every user's visible,
 writable and manageable sets equal the reference in both query shapes, the closure table
 equals the one recomputed from parent links, and every customer's ``owner_department`` is
-its owner's department.
+its owner's department (a pool customer has neither, but a pool department).
 """
 
 from __future__ import annotations
 
+import datetime
 import itertools
 
 import pytest
@@ -26,8 +28,9 @@ from hypothesis.stateful import (
 )
 
 from pharmcrm.core.errors import ApplicationError, NotFound, PermissionDenied
+from pharmcrm.customers import pool_services as ps
 from pharmcrm.customers import services as cs
-from pharmcrm.customers.models import Customer, CustomerShare
+from pharmcrm.customers.models import Customer, CustomerShare, PoolEvent
 from pharmcrm.org import services as os_
 from pharmcrm.org.models import Role, ShareGroup, User
 from tests.factories import make_user
@@ -38,7 +41,9 @@ _seq = itertools.count(1)
 idx = st.integers(0, 10**6)
 ROLE_SETS = st.sampled_from([
     [Role.SALES_REP], [Role.SALES_REP], [Role.SALES_REP, Role.FINANCE], [Role.WAREHOUSE], [], [Role.ADMIN],
+    [Role.SALES_ADMIN],
 ])
+SALES_OWNERS = {Role.SALES_REP}
 PASSWORD = "Pharm-2024-x"
 
 
@@ -76,6 +81,9 @@ class Company(RuleBasedStateMachine):
         self.tag = next(_seq)
         self.admin = make_user(f"sm{self.tag}-admin", roles=(Role.ADMIN,), password=PASSWORD)
         root = os_.department_create(actor=self.admin, name=f"总部{self.tag}")
+        # in a department, so that what the administrator owns has a pool to be released to
+        os_.user_update(actor=self.admin, user_id=self.admin.pk, department_id=root.pk)
+        self.admin = fresh(self.admin.pk)
         self.depts: list[int] = [root.pk]
         self.users: list[int] = [self.admin.pk]
         self.groups: list[int] = []
@@ -116,6 +124,7 @@ class Company(RuleBasedStateMachine):
             any(p == dept for p in w.parents.values())
             or any(u.department_id == dept for u in w.users.values())
             or any(c.owner_department_id == dept for c in w.customers.values())
+            or any(c.pool_department_id == dept for c in w.customers.values())
         )
         with Expect(ApplicationError if busy else None):
             os_.department_delete(actor=self.admin, department_id=dept)
@@ -244,6 +253,8 @@ class Company(RuleBasedStateMachine):
             expected = NotFound
         elif not w.can_manage(uid, cid):
             expected = PermissionDenied
+        elif w.customers[cid].in_pool:
+            expected = ApplicationError  # pool customers are not shared
         elif "user_id" in kw and (not w.users[kw["user_id"]].is_active
                                   or kw["user_id"] == w.customers[cid].owner_id):
             expected = ApplicationError
@@ -286,7 +297,7 @@ class Company(RuleBasedStateMachine):
             expected = PermissionDenied
         elif not w.users[to_id].is_active or to_id not in w.users_in_scope(uid):
             expected = ApplicationError
-        elif any(w.customers[c].deleted or not (
+        elif any(w.customers[c].deleted or w.customers[c].in_pool or not (
                 w.is_admin(uid) or w.head_above(uid, c)) for c in ids):
             expected = NotFound
         else:
@@ -319,6 +330,137 @@ class Company(RuleBasedStateMachine):
         if expected is None:
             assert set(Customer.objects.filter(pk__in=owned).values_list("owner_id", flat=True)) <= {to_id}
 
+    # --- the public pool ---------------------------------------------------------------------
+
+    def _may_claim(self, w, uid) -> bool:
+        u = w.users[uid]
+        return u.is_active and bool(u.heads or u.roles & SALES_OWNERS)
+
+    def _pick_customer(self, c: int, in_pool: bool) -> int:
+        """Mostly a customer of the kind asked for (in the pool or owned), when there is one."""
+        pool = set(Customer.objects.filter(pk__in=self.customers, owner__isnull=True).values_list("pk", flat=True))
+        wanted = [x for x in self.customers if (x in pool) == in_pool]
+        return pick(wanted or self.customers, c)
+
+    @precondition(lambda self: self.customers)
+    @rule(c=idx, actor=st.none() | idx)
+    def release(self, c, actor):
+        """By the owner (actor None) or by anybody."""
+        cid = self._pick_customer(c, in_pool=False)
+        cust = load_world().customers[cid]
+        self._release(cid, (cust.owner_id or self.admin.pk) if actor is None else pick(self.users, actor))
+
+    def _release(self, cid: int, uid: int):
+        w = load_world()
+        cust = w.customers[cid]
+        if not w.can_see(uid, cid):
+            expected = NotFound
+        elif cust.in_pool:
+            expected = ApplicationError
+        elif not w.can_manage(uid, cid):
+            expected = PermissionDenied
+        elif cust.owner_department_id is None and w.users[uid].department_id is None:
+            expected = ApplicationError  # no pool to go to
+        else:
+            expected = None
+        with Expect(expected):
+            ps.customer_release(actor=fresh(uid), customer_id=cid, reason="测试释放")
+        after = Customer.objects.get(pk=cid)
+        if expected is None:
+            assert after.owner_id is None and after.owner_department_id is None
+            assert after.pool_department_id == (cust.owner_department_id or w.users[uid].department_id)
+            assert not CustomerShare.objects.filter(customer_id=cid).exists()
+        else:
+            assert (after.owner_id, after.pool_department_id) == (cust.owner_id, cust.pool_department_id)
+
+    @precondition(lambda self: self.customers)
+    @rule(c=idx, actor=idx, likely=st.booleans())
+    def claim(self, c, actor, likely):
+        """By anybody, or (``likely``) by somebody who sees the customer and may claim, if there is one."""
+        cid = self._pick_customer(c, in_pool=True)
+        w = load_world()
+        able = [u for u in self.users if w.can_see(u, cid) and self._may_claim(w, u)]
+        self._claim(cid, pick(able, actor) if likely and able else pick(self.users, actor))
+
+    def _claim(self, cid: int, uid: int):
+        w = load_world()
+        cust = w.customers[cid]
+        last = ps.last_release(cid)
+        claimed_today = ps.claims_today(fresh(uid))
+        if not w.can_see(uid, cid):
+            expected = NotFound
+        elif not cust.in_pool:
+            expected = ApplicationError
+        elif not self._may_claim(w, uid):
+            expected = PermissionDenied
+        elif last is not None and last.from_user_id == uid:
+            expected = ApplicationError  # the previous owner: no reclaim for 30 days
+        elif claimed_today >= 5:
+            expected = ApplicationError  # the daily limit
+        else:
+            expected = None
+        with Expect(expected):
+            ps.customer_claim(actor=fresh(uid), customer_id=cid)
+        after = Customer.objects.get(pk=cid)
+        if expected is None:
+            assert (after.owner_id, after.owner_department_id, after.pool_department_id) == (
+                uid, w.users[uid].department_id, None)
+        else:
+            assert (after.owner_id, after.pool_department_id) == (cust.owner_id, cust.pool_department_id)
+
+    @precondition(lambda self: self.customers)
+    @rule(c=idx, who=idx)
+    def release_then_claim(self, c, who):
+        """An owner releases a customer and somebody who sees it in the pool claims it at once."""
+        cid = self._pick_customer(c, in_pool=False)
+        owner = load_world().customers[cid].owner_id
+        self._release(cid, owner or self.admin.pk)
+        w = load_world()
+        able = [u for u in self.users if w.can_see(u, cid) and self._may_claim(w, u) and u != owner]
+        if able:
+            self._claim(cid, pick(able, who))
+
+    @precondition(lambda self: self.customers)
+    @rule(c=idx, actor=st.none() | idx, to=idx)
+    def assign(self, c, actor, to):
+        """By the administrator (actor None) or by anybody."""
+        cid = self._pick_customer(c, in_pool=True)
+        uid = self.admin.pk if actor is None else pick(self.users, actor)
+        w = load_world()
+        able = [u for u in self.users if self._may_claim(w, u)]
+        to_id = pick(able or self.users, to)
+        cust = w.customers[cid]
+        if not w.can_see(uid, cid):
+            expected = NotFound
+        elif not cust.in_pool:
+            expected = ApplicationError
+        elif not w.can_manage(uid, cid):
+            expected = PermissionDenied
+        elif to_id not in w.users_in_scope(uid) or not self._may_claim(w, to_id):
+            expected = ApplicationError
+        else:
+            expected = None
+        with Expect(expected):
+            ps.customer_assign_from_pool(actor=fresh(uid), customer_id=cid, user_id=to_id)
+        if expected is None:
+            assert Customer.objects.get(pk=cid).owner_id == to_id
+
+    @precondition(lambda self: self.customers)
+    @rule(picks=st.lists(idx, min_size=1, max_size=3))
+    def recycle(self, picks):
+        """Time passes for some customers (their clocks go back 40 days); the daily job runs."""
+        ids = sorted({pick(self.customers, p) for p in picks})
+        old = datetime.datetime(2020, 1, 1, tzinfo=datetime.UTC)
+        Customer.objects.filter(pk__in=ids).update(created_at=old, owned_since=old)
+        w = load_world()
+        due = {c for c in ids if not w.customers[c].in_pool and not w.customers[c].deleted}
+        ps.pool_recycle()
+        after = dict(Customer.objects.filter(pk__in=ids).values_list("pk", "owner_id"))
+        for cid in due:
+            expect_pool = w.customers[cid].owner_department_id is not None
+            assert (after[cid] is None) == expect_pool, (cid, w.customers[cid])
+        assert not ps.pool_recycle().recycled  # idempotent
+
     # --- invariants --------------------------------------------------------------------------
 
     @invariant()
@@ -336,7 +478,20 @@ class Company(RuleBasedStateMachine):
     def owner_department_follows_owner(self):
         w = load_world()
         for c in w.customers.values():
-            assert c.owner_department_id == w.users[c.owner_id].department_id, c
+            if c.in_pool:
+                assert c.owner_department_id is None and c.pool_department_id is not None, c
+            else:
+                assert c.owner_department_id == w.users[c.owner_id].department_id, c
+                assert c.pool_department_id is None, c
+
+    @invariant()
+    def pool_history_is_consistent(self):
+        """Every customer in the pool got there by a release or a recycling, the latest pool event."""
+        for cid, pool_dept in Customer.objects.filter(pk__in=self.customers, owner__isnull=True).values_list(
+                "pk", "pool_department_id"):
+            last = PoolEvent.objects.filter(customer_id=cid).exclude(kind=PoolEvent.Kind.WARNING).first()
+            assert last is not None and last.kind in (PoolEvent.Kind.RELEASE, PoolEvent.Kind.AUTO_RECYCLE), cid
+            assert last.department_id == pool_dept
 
 
 @pytest.mark.django_db

@@ -9,6 +9,7 @@ combination of two, so the cap drops combinations first.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 import unicodedata
@@ -24,14 +25,28 @@ def normalise(text: str) -> str:
     return _SPACES.sub("", unicodedata.normalize("NFKC", text or "")).lower()
 
 
+def _keep(s: str) -> list[str]:
+    return list(s)
+
+
+@functools.lru_cache(maxsize=65536)
+def _char_readings(ch: str, style: Style) -> tuple[str, ...]:
+    """Every reading of one character (the dictionary lookup dominates imports: cached)."""
+    return tuple(pinyin(ch, style=style, heteronym=True, errors=_keep)[0])
+
+
 def _readings(text: str, style: Style) -> list[list[str]]:
     """Per character: the reading in context first (phrase dictionary), then every other one."""
-    in_context = pinyin(text, style=style, errors=lambda s: list(s))
+    in_context = pinyin(text, style=style, errors=_keep)
     out: list[list[str]] = []
     for ch, first in zip(text, in_context, strict=False):
-        readings = [first[0], *pinyin(ch, style=style, heteronym=True, errors=lambda s: list(s))[0]]
+        readings = [first[0], *_char_readings(ch, style)]
         out.append(list(dict.fromkeys(r.lower() for r in readings if r)) or [""])
     return out
+
+
+def _initials(parts: list[list[str]]) -> list[list[str]]:
+    return [list(dict.fromkeys(r[:1] for r in chunk)) for chunk in parts]
 
 
 def _variants(parts: list[list[str]]) -> list[str]:
@@ -58,8 +73,7 @@ def pinyin_full(text: str) -> list[str]:
 
 
 def pinyin_initials(text: str) -> list[str]:
-    parts = [[r[:1] for r in chunk] for chunk in _readings(normalise(text), Style.NORMAL)]
-    return _variants([list(dict.fromkeys(p)) for p in parts])
+    return _variants(_initials(_readings(normalise(text), Style.NORMAL)))
 
 
 def search_key(*texts: str) -> str:
@@ -70,6 +84,7 @@ def search_key(*texts: str) -> str:
             continue
         pieces.append(normalise(text))
         if any("\u4e00" <= ch <= "\u9fff" for ch in text):
-            pieces.extend(pinyin_full(text))
-            pieces.extend(pinyin_initials(text))
+            parts = _readings(normalise(text), Style.NORMAL)  # once for both the full pinyin and initials
+            pieces.extend(_variants(parts))
+            pieces.extend(_variants(_initials(parts)))
     return "|".join(dict.fromkeys(p for p in pieces if p))

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from pharmcrm.core.models import TimeStamped
@@ -68,8 +69,10 @@ class Customer(TimeStamped):
         "self", verbose_name=_("head office"), on_delete=models.SET_NULL, related_name="stores",
         null=True, blank=True,
     )
+    # None: the customer is in the public pool of ``pool_department`` (customers/pool*.py)
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.PROTECT, related_name="customers"
+        settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.PROTECT, related_name="customers",
+        null=True, blank=True,
     )
     owner_department = models.ForeignKey(
         "org.Department", verbose_name=_("owner's department"), on_delete=models.PROTECT,
@@ -79,6 +82,16 @@ class Customer(TimeStamped):
         settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.PROTECT,
         related_name="+", null=True, blank=True,
     )
+    # public pool (customers/pool*.py): exactly one of owner / pool_department is set
+    pool_department = models.ForeignKey(
+        "org.Department", verbose_name=_("pool"), on_delete=models.PROTECT, related_name="pool_customers",
+        null=True, blank=True,
+    )
+    released_at = models.DateTimeField(_("released to the pool at"), null=True, blank=True)
+    owned_since = models.DateTimeField(_("owned since"), null=True, blank=True, default=timezone.now)
+    last_followup_at = models.DateTimeField(_("last follow-up"), null=True, blank=True)
+    last_deal_at = models.DateTimeField(_("last deal"), null=True, blank=True)
+    pool_exempt = models.BooleanField(_("exempt from pool recycling"), default=False)
     search_text = models.TextField(editable=False, default="")
     deleted_at = models.DateTimeField(_("deleted at"), null=True, blank=True)
     deleted_by = models.ForeignKey(
@@ -97,8 +110,15 @@ class Customer(TimeStamped):
             ),
             models.Index(fields=["credit_code"], name="cust_credit_idx"),
             models.Index(fields=["deleted_at"], name="cust_deleted_idx", condition=~ALIVE),
+            models.Index(fields=["pool_department", "-released_at", "-id"], name="cust_pool_idx",
+                         condition=ALIVE & Q(pool_department__isnull=False)),
         ]
         constraints = [
+            models.CheckConstraint(
+                condition=Q(owner__isnull=False, pool_department__isnull=True)
+                | Q(owner__isnull=True, owner_department__isnull=True, pool_department__isnull=False),
+                name="cust_owner_xor_pool",
+            ),
             models.CheckConstraint(condition=Q(beds__isnull=True) | Q(beds__gte=1), name="cust_beds_positive"),
         ]
 
@@ -174,4 +194,5 @@ class TransferItem(models.Model):
         return f"{self.customer_id}: {self.from_user_id} -> {self.to_user_id}"
 
 
+from pharmcrm.customers.pool_models import *  # noqa: E402, F403  the public pool's models
 from pharmcrm.customers.profile_models import *  # noqa: E402,F401,F403  the 360° profile's models

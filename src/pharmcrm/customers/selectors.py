@@ -41,6 +41,7 @@ class CustomerFilters:
     grade: str = ""
     region: str = ""  # a region code: customers anywhere inside it (330000 = all of 浙江)
     sort: str = DEFAULT_SORT
+    pool: bool | None = False  # False: owned customers; True: the public pool only; None: both
 
 
 def _search(qs: QuerySet, q: str) -> QuerySet:
@@ -64,7 +65,7 @@ def _is_credit_code(code: str) -> bool:
 
 def customer_list(*, actor: User, filters: CustomerFilters | None = None) -> QuerySet:
     f = filters or CustomerFilters()
-    qs = visibility.visible_customers(actor)
+    qs = visibility.visible_customers(actor, pool=f.pool)
     qs = _search(qs, f.q)
     if f.owner_id:
         qs = qs.filter(owner_id=f.owner_id)
@@ -84,14 +85,15 @@ def customer_list(*, actor: User, filters: CustomerFilters | None = None) -> Que
         qs = qs.filter(grade=f.grade)
     if f.region:  # containment = code prefix (core.regions.region_contains)
         qs = qs.filter(region_code__startswith=region_prefix(f.region))
-    return qs.select_related("owner", "owner_department").order_by(*SORTS.get(f.sort, SORTS[DEFAULT_SORT]))
+    qs = qs.select_related("owner", "owner_department", "pool_department")
+    return qs.order_by(*SORTS.get(f.sort, SORTS[DEFAULT_SORT]))
 
 
 def customer_get(*, actor: User, customer_id: int) -> Customer:
     """The customer, or ``NotFound`` whether it is missing, deleted or invisible to ``actor``."""
     customer = (
         visibility.visible_customers(actor)
-        .select_related("owner", "owner_department", "created_by")
+        .select_related("owner", "owner_department", "created_by", "pool_department")
         .filter(pk=customer_id)
         .first()
     )

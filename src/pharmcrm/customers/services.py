@@ -30,9 +30,12 @@ EDITABLE_FIELDS = [
 AUDIT_FIELDS = [*EDITABLE_FIELDS, *profile_services.HOSPITAL_FIELDS, "parent_chain_id", "owner", "owner_department"]
 
 
-def _full_clean(customer: Customer, *, region_before: str | None = None) -> None:
+def _full_clean(customer: Customer, *, region_before: str | None = None, constraints: bool = True) -> None:
+    """``constraints=False`` (the import, which sets none of the constrained fields) skips Django's
+    check constraints validation: one query per constraint and row."""
     try:
-        customer.full_clean(exclude=["owner", "owner_department", "created_by", "deleted_by", "search_text"])
+        customer.full_clean(exclude=["owner", "owner_department", "created_by", "deleted_by", "search_text"],
+                            validate_constraints=constraints)
     except ValidationError as exc:
         fields = exc.message_dict
     else:

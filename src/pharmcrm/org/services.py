@@ -164,6 +164,9 @@ def department_delete(*, actor: User, department_id: int) -> None:
     if Customer.objects.filter(owner_department=dept).exists():
         raise ApplicationError(_("Customers still belong to this department; transfer them first."),
                                code="not_empty")
+    if Customer.objects.filter(pool_department=dept).exists():
+        raise ApplicationError(_("The department's public pool still holds customers; assign them first."),
+                               code="not_empty")
     audit_record(actor=actor, action="delete", target=dept, changes={"name": [dept.name, None]})
     dept.delete()
 

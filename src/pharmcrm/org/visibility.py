@@ -4,29 +4,42 @@ A user u sees a customer c when
   * u is an active administrator, or
   * u owns c, or
   * c's owner department lies in the subtree of a department u heads (any depth), or
-  * c is shared with u, or with a share group u belongs to.
+  * c is shared with u, or with a share group u belongs to, or
+  * c is in the public pool (公海: no owner; ``pool_department`` P says whose pool) and
+    - u holds a sales role (sales rep, sales admin) or heads a department, and u's own
+      department lies in the subtree of P (a rep in 浦东组 sees 上海办事处's pool), or
+    - P lies in the subtree of a department u heads (heads see the pools below them).
 u may *write* c when u is an administrator, the owner, a head above the owner, or holds a
 read-write share (directly or through a group). u may *manage* c (share, delete, restore,
-transfer) when u is an administrator, the owner, or a head above the owner.
+transfer) when u is an administrator, the owner, or a head above the owner. A pool customer
+is only *read* by the sales users of its pool (claiming is how one comes to own it); heads of
+P or above and administrators write and manage it (assign it to a rep, exempt, delete).
+Pool customers are not transferred (``transferable_customers``): they are assigned.
 Inactive users see nothing. Peers see nothing of each other's.
 
 Everything that hangs off a customer (contacts, follow-ups, orders, ...) joins to its
 customer and is visible exactly when the customer is; cross-cutting roles get a scope
 per area from the ``RoleScope`` table (``role_scope``).
 
+``pool=None`` (default) gives owned and pool customers together; ``pool=False`` only owned
+customers (the customer list), ``pool=True`` only pool customers (the pool page). Each is the
+same rule restricted to ``owner IS [NOT] NULL``, with the clauses that cannot match dropped.
+
 Query shapes (measured with ``make bench``, see docs/benchmark.md). PostgreSQL plans
 ``OR`` across sub-selects as hashed sub-plans over a sequential scan, and cannot estimate
 how many rows a sub-select lets through. So on PostgreSQL the rule is one filter,
 ``owner = u OR owner_department = ANY(<the subtree's department ids, one array
-parameter>) OR id = ANY(ARRAY(<shared ids>))``: the array is a constant the planner
-estimates from the column statistics, so it walks the default sort index with the filter
-for a user who sees most rows (``LIMIT`` stops early) and ORs index scans for a user who
-sees few. On SQLite, for a user who sees few rows we drive from the visible ids
-(``id IN (owned UNION ALL shared UNION ALL subtree)``); for a user who sees many we keep
-the predicate as a filter, with the subtree as a correlated ``EXISTS`` so that SQLite walks
-the default sort index and ``LIMIT`` stops early (an ``IN`` lets it OR index scans and sort
-everything); the switch is an estimate of the user's visible volume, cached briefly. All
-shapes return the same set.
+parameter>) OR id = ANY(ARRAY(<shared ids>)) OR pool_department = ANY(ARRAY(<ancestors of
+u's department>)) OR pool_department = ANY(<the subtree's ids>)``: the arrays are constants
+(or one-time InitPlans over a handful of closure rows) that the planner estimates from the
+column statistics, so it walks the default sort index with the filter for a user who sees
+most rows (``LIMIT`` stops early) and ORs index scans (``cust_pool_idx`` for the pool) for
+a user who sees few. On SQLite, for a user who sees few rows we drive from the visible ids
+(``id IN (owned UNION ALL shared UNION ALL subtree UNION ALL pool)``); for a user who sees
+many we keep the predicate as a filter, with the subtree as a correlated ``EXISTS`` so that
+SQLite walks the default sort index and ``LIMIT`` stops early (an ``IN`` lets it OR index
+scans and sort everything); the switch is an estimate of the user's visible volume, cached
+briefly. All shapes return the same set.
 """
 
 from __future__ import annotations
@@ -35,13 +48,15 @@ from django.core.cache import cache
 from django.db import connection
 from django.db.models import Exists, F, Lookup, OuterRef, Q, QuerySet
 
-from pharmcrm.org.models import DepartmentClosure, RoleScope, ShareGroupMember, User
+from pharmcrm.org.models import DepartmentClosure, Role, RoleScope, ShareGroupMember, User
 
 # Above this many visible customers, the "filter" shape beats "drive from ids". On PostgreSQL
 # the filter (with a constant array of department ids) is faster at every volume (measured
 # with ``make bench``), so it is always used (-1, and no estimate is made).
 LARGE_VOLUME = -1 if connection.vendor == "postgresql" else 3000
 _VOLUME_CACHE_SECONDS = 300
+# Roles that see the public pools above their department (heads see them too).
+POOL_ROLES = frozenset({Role.SALES_REP, Role.SALES_ADMIN})
 
 
 def _customer_model():
@@ -106,62 +121,106 @@ def _estimated_volume(user: User) -> int:
     return value
 
 
-def _scope(user: User, *, write_only: bool, managers_only: bool = False) -> QuerySet:
+def reads_pool(user: User) -> bool:
+    """Whether ``user`` sees the pools above their own department (sales roles and heads)."""
+    return user.department_id is not None and (user.is_head or bool(user.role_codes & POOL_ROLES))
+
+
+def pool_ancestor_ids(user: User) -> QuerySet:
+    """Sub-select of ids of ``user``'s own department and every department above it: the pools
+    a sales user sees (a handful of closure rows)."""
+    return DepartmentClosure.objects.filter(descendant_id=user.department_id).values("ancestor_id")
+
+
+def _any_of(terms: list) -> Q | None:
+    q = None
+    for term in terms:
+        q = term if q is None else q | term
+    return q
+
+
+def _scope(user: User, *, write_only: bool, managers_only: bool = False, pool: bool | None = None) -> QuerySet:
     Customer = _customer_model()
     objects = Customer.objects
     if not user.is_active:
         return objects.none()
+    restrict = {} if pool is None else {"owner__isnull": pool}
     if user.is_admin:
-        return objects.all()
+        return objects.filter(**restrict)
+    owned = pool is not True  # clauses about owners can only match owned customers
     heads = user.headed_department_ids
+    pool_down = pool is not False and bool(heads)  # pools of headed subtrees: read, write, manage
+    pool_up = pool is not False and not write_only and reads_pool(user)  # pools above: read only
     shared = None if managers_only else _shared_customer_ids(user, write_only=write_only)
     if LARGE_VOLUME < 0 or (heads and _estimated_volume(user) > LARGE_VOLUME):
-        q = Q(owner_id=user.pk)
+        terms = [Q(owner_id=user.pk)] if owned else []
         if connection.vendor == "postgresql":
-            if heads:
+            if heads and (owned or pool_down):
                 subtree = list(subtree_department_ids(user).values_list("descendant_id", flat=True))
-                q |= Q(_EqualsAny(F("owner_department_id"), subtree))
+                if owned:
+                    terms.append(Q(_EqualsAny(F("owner_department_id"), subtree)))
+                if pool_down:
+                    terms.append(Q(_EqualsAny(F("pool_department_id"), subtree)))
+            if pool_up:
+                terms.append(Q(_EqualsAny(F("pool_department_id"), pool_ancestor_ids(user))))
             if shared is not None:
-                q |= Q(_EqualsAny(F("id"), shared))
+                terms.append(Q(_EqualsAny(F("id"), shared)))
         else:
-            if heads:  # correlated, so SQLite walks the sort index instead of OR-ing index scans
-                q |= Q(Exists(DepartmentClosure.objects.filter(
-                    ancestor_id__in=heads, descendant_id=OuterRef("owner_department_id"))))
+            # correlated, so SQLite walks the sort index instead of OR-ing index scans
+            if heads and owned:
+                terms.append(Q(Exists(DepartmentClosure.objects.filter(
+                    ancestor_id__in=heads, descendant_id=OuterRef("owner_department_id")))))
+            if pool_down:
+                terms.append(Q(Exists(DepartmentClosure.objects.filter(
+                    ancestor_id__in=heads, descendant_id=OuterRef("pool_department_id")))))
+            if pool_up:
+                terms.append(Q(Exists(DepartmentClosure.objects.filter(
+                    descendant_id=user.department_id, ancestor_id=OuterRef("pool_department_id")))))
             if shared is not None:
-                q |= Q(id__in=shared)
-        return objects.filter(q)
-    ids = objects.filter(owner_id=user.pk).values("id")
-    parts = []
-    if heads:
+                terms.append(Q(id__in=shared))
+        q = _any_of(terms)
+        return objects.none() if q is None else objects.filter(q, **restrict)
+    parts = [objects.filter(owner_id=user.pk).values("id")] if owned else []
+    if heads and owned:
         parts.append(objects.filter(owner_department_id__in=subtree_department_ids(user)).values("id"))
+    if pool_down:
+        parts.append(objects.filter(pool_department_id__in=subtree_department_ids(user)).values("id"))
+    if pool_up:
+        parts.append(objects.filter(pool_department_id__in=pool_ancestor_ids(user)).values("id"))
     if shared is not None:
         parts.append(shared)
-    if parts:
-        ids = ids.union(*parts, all=True)
-    return objects.filter(id__in=ids)
+    if not parts:
+        return objects.none()
+    ids = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+    return objects.filter(id__in=ids, **restrict)
 
 
-def visible_customers(user: User, *, include_deleted: bool = False) -> QuerySet:
-    """Every customer ``user`` may read. Start every customer read here."""
-    return _alive(_scope(user, write_only=False), include_deleted)
+def visible_customers(user: User, *, include_deleted: bool = False, pool: bool | None = None) -> QuerySet:
+    """Every customer ``user`` may read. Start every customer read here.
+
+    ``pool``: None both owned and pool customers, False only owned ones, True only the pool."""
+    return _alive(_scope(user, write_only=False, pool=pool), include_deleted)
 
 
-def writable_customers(user: User, *, include_deleted: bool = False) -> QuerySet:
-    """Every customer ``user`` may change (owner, heads above, read-write shares, admins)."""
-    return _alive(_scope(user, write_only=True), include_deleted)
+def writable_customers(user: User, *, include_deleted: bool = False, pool: bool | None = None) -> QuerySet:
+    """Every customer ``user`` may change (owner, heads above, read-write shares, admins;
+    in the pool: heads of the pool's department or above, admins)."""
+    return _alive(_scope(user, write_only=True, pool=pool), include_deleted)
 
 
-def manageable_customers(user: User, *, include_deleted: bool = False) -> QuerySet:
-    """Customers ``user`` may share, delete, restore or transfer: owner, heads above, admins."""
-    return _alive(_scope(user, write_only=True, managers_only=True), include_deleted)
+def manageable_customers(user: User, *, include_deleted: bool = False, pool: bool | None = None) -> QuerySet:
+    """Customers ``user`` may share, delete, restore or transfer: owner, heads above, admins
+    (in the pool: assign and exempt — heads of the pool's department or above, admins)."""
+    return _alive(_scope(user, write_only=True, managers_only=True, pool=pool), include_deleted)
 
 
 def transferable_customers(user: User, *, include_deleted: bool = False) -> QuerySet:
     """Customers ``user`` may transfer: administrators all; a head what is owned in their
-    subtree (not what they merely see through a share); nobody else anything."""
+    subtree (not what they merely see through a share); nobody else anything. Pool customers
+    are assigned (customers.pool_services), never transferred."""
     if not user.is_active or not (user.is_admin or user.is_head):
         return _customer_model().objects.none()
-    qs = manageable_customers(user, include_deleted=include_deleted)
+    qs = manageable_customers(user, include_deleted=include_deleted, pool=False)
     if user.is_admin:
         return qs
     return qs.filter(owner_department_id__in=subtree_department_ids(user))
