@@ -226,3 +226,26 @@ def test_export_has_the_region_label(as_user, org):
     header = list(rows[0])
     assert len(rows) == 2 and rows[1][header.index("所在地区")] == "浙江省 杭州市 西湖区"
     assert rows[1][header.index("行政区划代码")] == "330106"
+
+
+def test_widget_warns_about_an_unknown_saved_code_and_keeps_it():
+    html = RegionWidget().render("region_code", "310100")  # legacy 市辖区 code, not a region
+    assert 'name="region_code_current" value="310100"' in html
+    assert "310100" in html and ("不是有效的行政区划" in html or "not a known region" in html)
+
+
+def test_editing_a_customer_whose_code_was_abolished(as_user, org):
+    customer = make_customer(org.rep_pd1, "西湖客户", type="agent", region_code="330106")
+    Region.objects.filter(code="330106").update(is_active=False)
+    R.regions_cache_clear()
+    c = as_user(org.rep_pd1)
+    page = c.get(reverse("web:customer_edit", args=[customer.pk])).content.decode()
+    assert re.search(r'<option value="330106" data-leaf="1" selected>西湖区（已撤销）</option>', page)
+    data = {"name": "西湖客户", "type": "agent", "status": "prospect",
+            "region_code_0": "330000", "region_code_1": "330100", "region_code_2": "330106", "phone": "0571-1"}
+    assert c.post(reverse("web:customer_edit", args=[customer.pk]), data).status_code == 302  # kept
+    customer.refresh_from_db()
+    assert customer.region_code == "330106" and customer.phone == "0571-1"
+    other = {**data, "name": "新客户"}
+    r = c.post(reverse("web:customer_create"), other)  # but not chosen for a new one
+    assert r.status_code == 400 and "已撤销或更名" in r.content.decode()
