@@ -134,7 +134,8 @@ def test_bulk_select_goes_to_transfer(page_as, org, book):
 
 
 PAGES_ALL = ["/", "/customers/", "/customers/?q=shanghai&status=active&sort=-name&size=50", "/customers/new/",
-             "/customers/recycle-bin/", "/search/?q=仁济", "/search/"]
+             "/customers/recycle-bin/", "/search/?q=仁济", "/search/",
+             "/catalog/", "/catalog/?q=amxl&status=active&sort=-name"]  # products: tests/catalog/test_catalog_browser.py
 
 
 @pytest.mark.parametrize("width", [375, 1440])
@@ -145,7 +146,13 @@ def test_every_page_opens_cleanly(page_as, org, book, who, width):
     paths = list(PAGES_ALL)
     paths += [f"/customers/{book.pd1.pk}/", f"/customers/{book.pd1.pk}/?tab=shares",
               f"/customers/{book.pd1.pk}/?tab=shares&add=1", f"/customers/{book.pd1.pk}/?tab=history",
-              f"/customers/{book.pd1.pk}/edit/"]
+              f"/customers/{book.pd1.pk}/edit/",
+              # the 360° profile's forms (without JavaScript they are pages of their own)
+              f"/customers/{book.pd1.pk}/profile/invoice/", f"/customers/{book.pd1b.pk}/profile/addresses/new/",
+              f"/customers/{book.pd1b.pk}/profile/key-accounts/new/"]
+    # qualifications (首营资料): tests/qualifications/test_browser.py opens the document pages
+    paths += [f"/customers/{book.pd1.pk}/?tab=qualifications", "/qualifications/expiring/",
+              f"/customers/{book.pd1.pk}/qualifications/new/?type=practice_licence"]
     if user.is_head or user.is_admin:
         paths += ["/customers/transfer/", f"/customers/transfer/?mode=selected&ids={book.pd1.pk}&ids={book.pd1b.pk}"]
     for path in paths:

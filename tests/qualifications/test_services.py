@@ -216,16 +216,17 @@ def test_daily_step_recomputes_what_expired_and_is_idempotent(org):
     assert _state(c3).flag == "missing"
 
 
-def test_daily_step_is_registered_when_the_registry_exists():
-    try:
-        from pharmcrm.core import daily as registry
-    except ImportError:
-        pytest.skip("pharmcrm.core.daily has not landed yet")
-    steps = getattr(registry, "STEPS", None) or getattr(registry, "steps", None)
-    if steps is None:
-        pytest.skip("the registry exposes no step list")
-    names = [getattr(s, "name", s) for s in (steps() if callable(steps) else steps)]
-    assert daily.STEP_NAME in names or any(daily.STEP_NAME in str(n) for n in names)
+def test_daily_step_is_registered_with_crm_daily(org):
+    registry = pytest.importorskip("pharmcrm.core.daily", reason="the daily-job registry has not landed yet")
+    steps = {s.key: s for s in registry.daily_steps()}
+    assert daily.STEP_NAME in steps
+    c = make_customer(org.rep_pd1, type="other")
+    make_document(org.rep_pd1, c, "business_licence", valid_to=rules.today())
+    tomorrow = rules.today() + datetime.timedelta(days=1)
+    outcomes = registry.run_daily(tomorrow, only=[daily.STEP_NAME])
+    assert outcomes[0].ok and outcomes[0].summary.startswith("1 ")
+    assert _state(c).flag == "expired"
+    assert registry.run_daily(tomorrow, only=[daily.STEP_NAME])[0].summary.startswith("0 ")
 
 
 def test_documents_move_for_a_merge(org):

@@ -299,7 +299,8 @@ def _customer(rng: random.Random, names: _Names, kind: str, city: v.City) -> dic
         "name": name,
         "short_name": short,
         "credit_code": code,
-        "region_code": district[1],
+        # agents often cover a whole city: about a third are recorded at city level (上海: the municipality)
+        "region_code": city.code if kind == CustomerType.AGENT and len(name) % 3 == 0 else district[1],
         "address": v.address(rng, city, district),
         "phone": phone,
         "notes": notes,

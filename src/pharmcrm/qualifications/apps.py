@@ -15,6 +15,3 @@ class QualificationsConfig(AppConfig):
 
     def ready(self) -> None:
         from pharmcrm.qualifications import signals  # noqa: F401  (customer type changes)
-        from pharmcrm.qualifications.daily import register_daily_step
-
-        register_daily_step()

@@ -47,23 +47,26 @@ MIN_DATE, MAX_DATE = datetime.date(1950, 1, 1), datetime.date(2199, 12, 31)
 
 # --- access ---------------------------------------------------------------------------------
 
-def _customer_for_write(actor: User, customer_id: int) -> Customer:
-    if not visibility.can_see(actor, customer_id):
-        raise NotFound(_("Customer not found."))
+def _customer_for_write(actor: User, customer_id: int, *, missing: str | None = None) -> Customer:
+    """The customer, locked, if ``actor`` may change it; NotFound if invisible, PermissionDenied if
+    only visible. (Writable implies visible: the happy path costs one visibility query.)"""
     if not visibility.can_write(actor, customer_id):
+        if not visibility.can_see(actor, customer_id):
+            raise NotFound(missing or _("Customer not found."))
         raise PermissionDenied(_("You may view this customer but not change its qualification documents."))
     customer = Customer.objects.select_for_update(of=("self",)).filter(pk=customer_id,
                                                                        deleted_at__isnull=True).first()
     if customer is None:
-        raise NotFound(_("Customer not found."))
+        raise NotFound(missing or _("Customer not found."))
     return customer
 
 
 def _document_for_write(actor: User, document_id: int) -> tuple[QualificationDocument, Customer]:
+    missing = _("Qualification document not found.")
     customer_id = QualificationDocument.objects.filter(pk=document_id).values_list("customer_id", flat=True).first()
-    if customer_id is None or not visibility.can_see(actor, customer_id):
-        raise NotFound(_("Qualification document not found."))
-    customer = _customer_for_write(actor, customer_id)
+    if customer_id is None:
+        raise NotFound(missing)
+    customer = _customer_for_write(actor, customer_id, missing=missing)
     doc = QualificationDocument.objects.select_for_update().get(pk=document_id)
     return doc, customer
 
