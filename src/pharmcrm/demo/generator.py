@@ -460,6 +460,12 @@ def demo_load(seed: int = DEFAULT_SEED, *, password: str = DEMO_PASSWORD) -> dic
                                    customers=plan.customers, customer_ids=customer_ids, users=users,
                                    admin=admin)
 
+    # The qualification file (首营资料) of the customers, with placeholder scans (demo/gen_qualifications.py).
+    from pharmcrm.demo.gen_qualifications import qualifications_load
+
+    qualification_counts = qualifications_load(seed=seed, customers=plan.customers, customer_ids=customer_ids,
+                                               deleted=set(plan.deleted), users=users, now=now)
+
     # A rep left: everything they owned went to their successor in one logged transfer.
     for u in USERS:
         if u.leaves:
@@ -473,6 +479,7 @@ def demo_load(seed: int = DEFAULT_SEED, *, password: str = DEMO_PASSWORD) -> dic
         "customers": len(customer_ids),
         "shares": len(plan.shares),
         "deleted": len(plan.deleted),
+        **qualification_counts,
         **catalog_counts,
         **contact_counts,
     }
