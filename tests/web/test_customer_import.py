@@ -9,6 +9,7 @@ from openpyxl import load_workbook
 
 from pharmcrm.customers.models import Customer
 from tests.customers.test_import import book
+from tests.factories import make_customer
 
 pytestmark = pytest.mark.django_db
 
@@ -66,3 +67,28 @@ def test_another_user_cannot_commit_my_upload(client, org):
     client.force_login(org.rep_pd2)  # a new session: no stored file
     r = client.post("/customers/import/commit/")
     assert r.status_code == 302 and Customer.objects.count() == 0
+
+
+def test_contact_import_pages(as_user, org):
+    client = as_user(org.rep_pd1)
+    r = client.get("/contacts/import/")
+    assert r.status_code == 200 and "导入联系人" in r.content.decode()
+    r = client.get("/contacts/import/template/")
+    wb = load_workbook(io.BytesIO(r.content))
+    assert wb.worksheets[0]["A1"].value == "姓名 *"
+    assert "/contacts/import/" in client.get("/contacts/").content.decode()
+    make = make_customer(org.rep_pd1, "上海仁济医院")
+    wb2 = __import__("openpyxl").Workbook()
+    wb2.active.append(["姓名", "客户名称", "手机", "职务"])
+    wb2.active.append(["王芳", make.name, "13800138000", "药剂科主任"])
+    buf = io.BytesIO()
+    wb2.save(buf)
+    r = upload(client, buf.getvalue())  # posts to the customer import: the header does not match
+    assert r.status_code == 400
+    f = io.BytesIO(buf.getvalue())
+    f.name = "c.xlsx"
+    r = client.post("/contacts/import/", {"file": f})
+    import re
+    assert 'data-testid="import-commit"' in r.content.decode(), re.findall(r'text-danger small">(.*?)</ul>', r.content.decode(), re.S)
+    r = client.post("/contacts/import/commit/")
+    assert r.status_code == 302 and r["Location"] == "/contacts/"
