@@ -88,7 +88,7 @@ def test_sales_admin_creates_a_product_and_prices_it(page_as, shelf):
     dialog.locator("select[name=kind]").select_option("supply")
     dialog.locator("input[name=price]").fill("19.8")
     dialog.locator("input[name=scope][value=region]").check()
-    assert dialog.locator("input[name=region_code]").is_visible()
+    assert dialog.locator("[data-testid=region-region_code]").is_visible()
     assert not dialog.locator("[data-scope-field=customer]").is_visible()
     dialog.locator("input[name=valid_from]").fill("2025-01-01")
     dialog.locator("[data-testid=price-submit]").click()
@@ -96,7 +96,7 @@ def test_sales_admin_creates_a_product_and_prices_it(page_as, shelf):
     dialog.wait_for(state="visible")                                  # re-opened with the error
     assert dialog.locator("[data-testid=error-region_code]").is_visible()
     assert dialog.locator("input[name=price]").input_value() == "19.8"
-    dialog.locator("input[name=region_code]").fill("440000")
+    dialog.locator("select[name=region_code_0]").select_option("440000")  # 广东省
     dialog.locator("[data-testid=price-submit]").click()
     page.wait_for_url(re.compile(r"\?tab=prices$"))
     assert "¥19.80" in page.locator("[data-testid=prices-current]").inner_text()

@@ -17,6 +17,7 @@ from pharmcrm.catalog.models import (
     TherapeuticArea,
 )
 from pharmcrm.catalog.selectors import SORTS
+from pharmcrm.web.regions import RegionField
 
 BLANK = [("", "—")]
 PAGE_SIZES = (20, 50, 100)
@@ -114,8 +115,8 @@ class PriceForm(forms.Form):
     kind = forms.ChoiceField(label=_("Price type"), choices=PriceKind.choices)
     price = forms.DecimalField(label=_("Price (¥)"), min_value=0, max_digits=14, decimal_places=4)
     scope = forms.ChoiceField(label=_("Applies to"), choices=SCOPES, initial="national", widget=forms.RadioSelect)
-    region_code = forms.CharField(label=_("Region code"), max_length=12, required=False,
-                                  help_text=_("6 digits: 330000 a province, 330100 a city, 330106 a county."))
+    region_code = RegionField(label=_("Region"), required=False,
+                              help_text=_("A province, a city or a county: the price applies everywhere inside it."))
     customer = forms.TypedChoiceField(label=_("Customer"), coerce=int, required=False, empty_value=None)
     valid_from = forms.DateField(label=_("Valid from"), widget=forms.DateInput(attrs={"type": "date"}))
     valid_to = forms.DateField(label=_("Valid to"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
@@ -133,7 +134,6 @@ class PriceForm(forms.Form):
             self.fields["customer"].widget.attrs["data-remote-options"] = customer_lookup_url
         _style(self)
         self.fields["price"].widget.attrs.update({"inputmode": "decimal", "step": "0.0001"})
-        self.fields["region_code"].widget.attrs.update({"inputmode": "numeric", "autocomplete": "off"})
 
     def service_kwargs(self) -> dict:
         d = self.cleaned_data
