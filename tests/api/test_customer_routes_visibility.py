@@ -25,6 +25,7 @@ CALLS = {
     ("DELETE", "/customers/{customer_id}"): ("alive", None),
     ("POST", "/customers/{customer_id}/restore"): ("deleted", lambda c, u: {}),
     ("GET", "/customers/{customer_id}/history"): ("alive", None),
+    ("GET", "/customers/{customer_id}/pool-events"): ("alive", None),  # the pool's actions: tests/api/test_pool_api.py
     ("GET", "/customers/{customer_id}/shares"): ("alive", None),
     ("POST", "/customers/{customer_id}/shares"): ("alive", lambda c, u: {"user_id": u.pk, "access": "write"}),
     ("DELETE", "/customers/{customer_id}/shares/{share_id}"): ("alive", None),

@@ -58,8 +58,8 @@ class TestRelease:
         assert (ev.kind, ev.from_user_id, ev.actor_id, ev.department_id, ev.reason) == (
             "release", org.rep_pd1.pk, org.rep_pd1.pk, org.pd.pk, "客户暂无需求")
         audit = audit_customer_history(customer_id=c.pk)[0]
-        assert audit.action == "pool_release" and audit.target_label == "客户暂无需求"
-        assert audit.changes == {"owner": ["张伟", None], "pool_department": [None, "浦东组"], "shares": [1, 0]}
+        assert audit.action == "pool_release" and audit.target_label.startswith("客户暂无需求")
+        assert audit.changes == {"owner": ["张伟", None], "pool_department": [None, "浦东组"]}
 
     def test_heads_above_and_admins_release(self, org):
         for actor in (org.pd_head, org.sh_head, org.ceo, org.admin):

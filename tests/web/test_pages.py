@@ -23,6 +23,15 @@ CUSTOMER_ROUTES = [
     ("web:customer_detail", "get", {"tab": "qualifications"}),
     ("web:qualification_create", "get", {"type": "drug_licence"}),
     ("web:qualification_create", "post", {"type": "business_licence", "no_expiry": "on"}),
+    # the public pool (web/urls_pool.py)
+    ("web:pool_claim", "get", {}),
+    ("web:pool_claim", "post", {}),
+    ("web:pool_assign", "get", {}),
+    ("web:pool_assign", "post", {"user": "1"}),
+    ("web:customer_release", "get", {}),
+    ("web:customer_release", "post", {"reason": "x"}),
+    ("web:customer_pool_exempt", "get", {}),
+    ("web:customer_pool_exempt", "post", {"exempt": "1"}),
 ]
 
 

@@ -22,6 +22,7 @@ from pharmcrm.api.imports import router as import_router
 from pharmcrm.api.customer_profile import router as customer_profile_router
 from pharmcrm.api.customers import router as customer_router
 from pharmcrm.api.org import router as org_router
+from pharmcrm.api.pool import router as pool_router
 from pharmcrm.api.qualifications import router as qualification_router
 from pharmcrm.api.regions import router as region_router
 
@@ -83,3 +84,4 @@ api.add_router("/", qualification_router)  # /customers/{id}/qualifications, /qu
 api.add_router("/regions", region_router)
 api.add_router("/customers", customer_profile_router)
 api.add_router("/catalog", catalog_router)
+api.add_router("/", pool_router)  # /pool..., /customers/{id}/pool-events

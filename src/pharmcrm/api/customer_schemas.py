@@ -46,10 +46,20 @@ class CustomerOut(Schema):
     hospital_grade: str = Field(description="hospitals and clinics: 3A (三甲), 3B, 3, 2A, 2B, 2, 1, none (未定级)")
     beds: int | None = Field(description="hospitals and clinics: number of beds")
     ownership: str = Field(description="hospitals and clinics: public or private")
-    owner: UserRef
+    owner: UserRef | None = Field(description="null: the customer is in the public pool (公海) of pool_department")
     owner_department: DepartmentRef | None
+    in_pool: bool = Field(False, description="in the public pool: no owner (see /pool)")
+    pool_department: DepartmentRef | None = Field(None, description="whose pool it is in (pool customers only)")
+    released_at: datetime | None = Field(None, description="in the pool since (pool customers only)")
+    pool_exempt: bool = Field(False, description="never returns to the pool on its own (set by a head)")
+    last_followup_at: datetime | None = Field(None, description="last follow-up (none recorded: null)")
+    last_deal_at: datetime | None = Field(None, description="last deal (none recorded: null)")
     created_at: datetime
     updated_at: datetime
+
+    @staticmethod
+    def resolve_in_pool(obj) -> bool:
+        return obj.owner_id is None
 
     @staticmethod
     def resolve_region_label(obj) -> str:

@@ -158,11 +158,11 @@ def customer_release(*, actor: User, customer_id: int, reason: str) -> Customer:
                                      from_user_id=locked.owner_id, actor=actor, department_id=dept_id,
                                      reason=reason, at=now)
     dept = Department.objects.get(pk=dept_id)
-    changes: dict[str, Any] = {"owner": [str(locked.owner), None], "pool_department": [None, str(dept)]}
+    label = reason
     if shares:
-        changes["shares"] = [shares, 0]
-    audit_record(actor=actor, action="pool_release", target=event, customer_id=customer_id, label=reason,
-                 changes=changes)
+        label += _("; %(n)d share(s) withdrawn") % {"n": shares}
+    audit_record(actor=actor, action="pool_release", target=event, customer_id=customer_id, label=label,
+                 changes={"owner": [str(locked.owner), None], "pool_department": [None, str(dept)]})
     return Customer.objects.select_related("pool_department").get(pk=customer_id)
 
 
@@ -259,9 +259,8 @@ def customer_set_pool_exempt(*, actor: User, customer_id: int, exempt: bool) -> 
     if locked.pool_exempt != exempt:
         locked.pool_exempt = exempt
         locked.save(update_fields=["pool_exempt", "updated_at"])
-        label = _("Exempt from returning to the pool") if exempt else _("No longer exempt from returning to the pool")
-        audit_record(actor=actor, action="pool_exempt", target=locked, customer_id=customer_id, label=label,
-                     changes={"pool_exempt": [not exempt, exempt]})
+        audit_record(actor=actor, action="pool_exempt" if exempt else "pool_unexempt", target=locked,
+                     customer_id=customer_id)
     return locked
 
 

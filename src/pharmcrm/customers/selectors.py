@@ -106,7 +106,7 @@ def customer_recycle_bin(*, actor: User) -> QuerySet:
     return (
         visibility.manageable_customers(actor, include_deleted=True)
         .filter(deleted_at__isnull=False)
-        .select_related("owner", "deleted_by")
+        .select_related("owner", "deleted_by", "pool_department")
         .order_by("-deleted_at", "-id")
     )
 

@@ -38,4 +38,5 @@ urlpatterns = [
     path("catalog/", include("pharmcrm.web.urls_catalog")),  # products and price lists
     path("", include("pharmcrm.web.urls_profile")),  # the customer's 360° profile (概况 tab)
     path("", include("pharmcrm.web.urls_qualifications")),  # qualification documents (首营资料)
+    path("", include("pharmcrm.web.urls_pool")),  # the public pool (公海): list, claim, release, rules
 ]

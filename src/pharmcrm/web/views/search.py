@@ -12,7 +12,7 @@ def search(request):
     q = (request.GET.get("q") or "").strip()[:100]
     customers, count = [], None
     if q:
-        qs = customer_list(actor=request.user, filters=CustomerFilters(q=q))
+        qs = customer_list(actor=request.user, filters=CustomerFilters(q=q, pool=None))
         customers = list(qs[:SEARCH_ROWS])
         count = capped_count(qs)
     return render(request, "web/search.html", {"q": q, "search_q": q, "customers": customers, "count": count})
