@@ -7,7 +7,7 @@
     const select = form.querySelector("[data-qual-type]");
     const type = select ? select.value : form.dataset.fixedType || "";
     form.querySelectorAll("[data-qual-for]").forEach(function (el) {
-      const show = el.dataset.qualFor.split(" ").indexOf(type) !== -1;
+      const show = el.dataset.qualFor.split(" ").indexOf(type || "*") !== -1;  /* "*": no type chosen yet */
       el.hidden = !show;
     });
     const noExpiry = form.querySelector("input[name=no_expiry]");
