@@ -153,6 +153,12 @@ def test_every_page_opens_cleanly(page_as, org, book, who, width):
     # qualifications (首营资料): tests/qualifications/test_browser.py opens the document pages
     paths += [f"/customers/{book.pd1.pk}/?tab=qualifications", "/qualifications/expiring/",
               f"/customers/{book.pd1.pk}/qualifications/new/?type=practice_licence"]
+    # contacts (联系人): tests/contacts/test_contacts_browser.py opens every contact page too
+    from tests.contacts.conftest import new_contact
+
+    contact = new_contact(org.rep_pd1, book.pd1, "王建华", mobile="13800138000")
+    paths += ["/contacts/", "/contacts/new/", "/contacts/recycle-bin/", f"/contacts/{contact.pk}/",
+              f"/contacts/{contact.pk}/edit/", f"/customers/{book.pd1.pk}/?tab=contacts"]
     if user.is_head or user.is_admin:
         paths += ["/customers/transfer/", f"/customers/transfer/?mode=selected&ids={book.pd1.pk}&ids={book.pd1b.pk}"]
     for path in paths:

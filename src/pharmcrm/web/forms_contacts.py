@@ -158,7 +158,8 @@ class ContactForm(EmploymentFields):
 
     @property
     def main_fields(self):
-        return [self[n] for n in self.fields if not n.startswith("care_")]
+        care = {f"care_{i}_{part}" for i in range(self.care_count) for part in ("label", "date")}
+        return [self[n] for n in self.fields if n not in care]
 
     @property
     def care_rows(self):

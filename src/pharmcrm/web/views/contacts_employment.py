@@ -128,6 +128,9 @@ def employment_end(request, contact_id: int, employment_id: int):
             services.employment_end(actor=request.user, contact_id=contact.pk, employment_id=emp.pk,
                                     end_date=form.cleaned_data.get("end_date"))
         except ApplicationError as exc:
+            if emp.end_date is not None:  # already ended (a second click): there is no dialog to show it in
+                messages.error(request, exc.message)
+                return redirect(_back(request, contact))
             apply_errors(form, exc)
         else:
             messages.success(request, _("%(name)s is now a former contact of %(customer)s.")
