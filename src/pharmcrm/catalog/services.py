@@ -346,7 +346,7 @@ def _locked_price(actor: User, price_id: int) -> ProductPrice:
 
     if not visible_prices(actor, include_void=True).filter(pk=price_id).exists():
         raise NotFound(_("Price not found."))
-    return ProductPrice.objects.select_for_update().select_related("product", "customer").get(pk=price_id)
+    return ProductPrice.objects.select_for_update(of=("self",)).select_related("product", "customer").get(pk=price_id)
 
 
 @transaction.atomic
