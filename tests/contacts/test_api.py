@@ -206,8 +206,10 @@ def test_birthdays_and_interactions(world, as_user):  # noqa: F811
     assert as_user(org.rep_pd2).get("/contacts/birthdays", days=30).json() == []
     assert_error(as_user(org.rep_pd1).get("/contacts/birthdays", days=0), 400)
     events = as_user(org.rep_pd1).get(f"/contacts/{world.alive.pk}/interactions").json()
-    assert events[0]["title"] == "新建联系人" and events[0]["customer"]["name"] == "上海仁济医院"
-    assert {"field": "手机号", "old": "—", "new": "13800138000"} in events[0]["changes"]
+    assert [e["title"] for e in events] == ["入职", "新建联系人"]
+    assert events[1]["customer"]["name"] == "上海仁济医院"
+    assert {"field": "手机号", "old": "—", "new": "13800138000"} in events[1]["changes"]
+    assert {"field": "业务角色", "old": "—", "new": "药剂科主任"} in events[0]["changes"]
 
 
 def test_customer_contacts(world, as_user):  # noqa: F811

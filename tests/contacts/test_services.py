@@ -44,7 +44,9 @@ def test_create_normalises_and_audits_on_the_customer(org, book):
     event = AuditEvent.objects.get(target_type="contact", target_id=c.pk)
     assert event.action == "contact_create" and event.customer_id == book.pd1.pk and event.actor == org.rep_pd1
     assert event.changes["mobile"] == [None, "13800138000"] and event.changes["birthday"] == [None, "1975-03-08"]
-    assert event.changes["customer"] == [None, "上海仁济医院"]
+    job = AuditEvent.objects.get(target_type="employment", target_id=emp.pk)
+    assert (job.action, job.customer_id, job.target_label) == ("employment_start", book.pd1.pk, "王建华")
+    assert job.changes["customer"] == [None, "上海仁济医院"] and job.changes["role"] == [None, "pharmacy_director"]
 
 
 @pytest.mark.parametrize("data,field,message", [

@@ -446,3 +446,4 @@ def test_customer_lookup(as_user, org, book):
 def test_navigation_has_contacts(as_user, org):
     body = as_user(org.rep_pd1).get(reverse("web:desktop")).content.decode()
     assert 'data-nav="contacts"' in body and "联系人" in body
+

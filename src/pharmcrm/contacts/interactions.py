@@ -131,8 +131,10 @@ def describe_event(event: AuditEvent) -> tuple[str, list[tuple[str, str, str]]]:
 
 def audit_interactions(*, actor: User, contact: Contact, visible_customer_ids: QuerySet,
                        limit: int) -> list[Interaction]:
+    jobs = Employment.objects.filter(contact=contact).values("id")
     events = list(
-        AuditEvent.objects.filter(target_type="contact", target_id=contact.pk)
+        AuditEvent.objects.filter(Q(target_type="contact", target_id=contact.pk)
+                                  | Q(target_type="employment", target_id__in=jobs))
         .filter(Q(customer_id__isnull=True) | Q(customer_id__in=visible_customer_ids))
         .select_related("actor").order_by("-created_at", "-id")[:limit]
     )

@@ -54,6 +54,9 @@ def _month_day_ok(prefix: str) -> Q:
 
 
 class Contact(TimeStamped):
+    # labels of audit-trail keys that are not fields (read by the customer's history tab)
+    AUDIT_LABELS = {"birthday": _("Birthday"), "care_dates": _("Care dates")}
+
     name = models.CharField(_("contact name"), max_length=50)
     gender = models.CharField(_("gender"), max_length=10, choices=Gender.choices, blank=True)
     mobile = models.CharField(_("mobile"), max_length=20, blank=True)

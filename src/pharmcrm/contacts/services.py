@@ -9,8 +9,9 @@ Rights (see also ``selectors.contact_permissions``):
 Anything about a contact the actor cannot see is ``NotFound`` (404), like customers.
 
 Every change is in the audit trail with ``customer_id`` of the customer it is about, so it
-shows in that customer's history tab; the target is always the contact, so the contact's
-own history is one indexed query.
+shows in that customer's history tab. The target is the contact for changes to the person,
+the employment for changes to a job (so the customer's history tab labels each field from
+the right model); the label is always the person's name.
 """
 
 from __future__ import annotations
@@ -331,11 +332,11 @@ def contact_create(
         d.contact = contact
     CareDate.objects.bulk_create(dates)
     changes = {k: [None, val] for k, val in _audit_snapshot(contact).items() if val not in ("", None)}
-    changes["customer"] = [None, customer.name]
-    changes.update(_employment_changes(emp))
     if dates:
         changes["care_dates"] = [None, _care_text(dates)]
     audit_record(actor=actor, action="contact_create", target=contact, customer_id=customer.pk, changes=changes)
+    audit_record(actor=actor, action="employment_start", target=emp, customer_id=customer.pk, label=contact.name,
+                 changes={"customer": [None, customer.name], **_employment_changes(emp)})
     return contact
 
 
@@ -409,7 +410,7 @@ def employment_add(*, actor: User, contact_id: int, customer_id: int, data: dict
     _apply_employment(emp, data)
     _save_employment(emp)
     _touch(contact)
-    audit_record(actor=actor, action="employment_start", target=contact, customer_id=customer.pk,
+    audit_record(actor=actor, action="employment_start", target=emp, customer_id=customer.pk, label=contact.name,
                  changes={"customer": [None, customer.name], **_employment_changes(emp)})
     return emp
 
@@ -424,7 +425,8 @@ def employment_update(*, actor: User, contact_id: int, employment_id: int, data:
     if changes:
         _save_employment(emp)
         _touch(contact)
-        audit_record(actor=actor, action="employment_update", target=contact, customer_id=emp.customer_id,
+        audit_record(actor=actor, action="employment_update", target=emp, customer_id=emp.customer_id,
+                     label=contact.name,
                      changes=changes)
     return emp
 
@@ -436,7 +438,7 @@ def employment_end(*, actor: User, contact_id: int, employment_id: int,
     contact, emp = _employment_for_write(actor, contact_id, employment_id)
     _end(emp, end_date)
     _touch(contact)
-    audit_record(actor=actor, action="employment_end", target=contact, customer_id=emp.customer_id,
+    audit_record(actor=actor, action="employment_end", target=emp, customer_id=emp.customer_id, label=contact.name,
                  changes={"end_date": [None, emp.end_date]})
     return emp
 
@@ -492,9 +494,9 @@ def contact_move(
     _end(old, day)
     _save_employment(new)
     _touch(contact)
-    audit_record(actor=actor, action="contact_move_out", target=contact, customer_id=old.customer_id,
+    audit_record(actor=actor, action="contact_move_out", target=old, customer_id=old.customer_id, label=contact.name,
                  changes={"end_date": [None, day]})
-    audit_record(actor=actor, action="contact_move_in", target=contact, customer_id=new_customer.pk,
+    audit_record(actor=actor, action="contact_move_in", target=new, customer_id=new_customer.pk, label=contact.name,
                  changes={"customer": [None, new_customer.name], **_employment_changes(new)})
     return new
 

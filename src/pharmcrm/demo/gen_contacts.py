@@ -20,11 +20,12 @@ import datetime
 import random
 from dataclasses import dataclass, field
 
+from django.db.models import Q
 from django.utils import timezone
 
 from pharmcrm.contacts import services
 from pharmcrm.contacts.models import BusinessRole as R
-from pharmcrm.contacts.models import Contact
+from pharmcrm.contacts.models import Contact, Employment
 from pharmcrm.core.models import AuditEvent
 from pharmcrm.core.pinyin import pinyin_full
 from pharmcrm.customers.models import CustomerType as T
@@ -307,8 +308,11 @@ def _spread_times(created: list[tuple[int, DemoContact]], now: datetime.datetime
         if changed:
             contact.updated_at = now - datetime.timedelta(days=changed, minutes=(cid * 7) % 300)
     Contact.objects.bulk_update(rows.values(), ["created_at", "updated_at"], batch_size=500)
-    events = list(AuditEvent.objects.filter(target_type="contact", target_id__in=ids))
+    jobs = dict(Employment.objects.filter(contact_id__in=ids).values_list("id", "contact_id"))
+    events = list(AuditEvent.objects.filter(Q(target_type="contact", target_id__in=ids)
+                                            | Q(target_type="employment", target_id__in=list(jobs))))
     for e in events:
-        contact = rows[e.target_id]
-        e.created_at = contact.created_at if e.action == "contact_create" else contact.updated_at
+        contact = rows[e.target_id if e.target_type == "contact" else jobs[e.target_id]]
+        first = e.action in ("contact_create", "employment_start")
+        e.created_at = contact.created_at if first else contact.updated_at
     AuditEvent.objects.bulk_update(events, ["created_at"], batch_size=500)
