@@ -13,9 +13,11 @@ from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI, Swagger
 
 from pharmcrm.api import errors
+from pharmcrm.api.agency import router as agency_router
 from pharmcrm.api.auth import AUTH
 from pharmcrm.api.auth import router as token_router
 from pharmcrm.api.catalog import router as catalog_router
+from pharmcrm.api.conflicts import router as conflict_router
 from pharmcrm.api.contacts import customer_router as customer_contacts_router
 from pharmcrm.api.contacts import router as contact_router
 from pharmcrm.api.imports import router as import_router
@@ -76,12 +78,14 @@ errors.register(api)
 
 api.add_router("/", org_router)
 api.add_router("/", token_router)
+api.add_router("/customers", conflict_router)  # before customer_router: /customers/conflicts is not an id
 api.add_router("/customers", import_router)  # before customer_router: /customers/import is not an id
 api.add_router("/customers", customer_router)
+api.add_router("/regions", region_router)
+api.add_router("/customers", customer_profile_router)
 api.add_router("/customers", customer_contacts_router)
 api.add_router("/contacts", contact_router)
 api.add_router("/", qualification_router)  # /customers/{id}/qualifications, /qualifications/...
-api.add_router("/regions", region_router)
-api.add_router("/customers", customer_profile_router)
 api.add_router("/catalog", catalog_router)
+api.add_router("/agreements", agency_router)
 api.add_router("/", pool_router)  # /pool..., /customers/{id}/pool-events

@@ -4,7 +4,8 @@ All errors share one JSON shape::
 
     {"code": "invalid", "message": "A sentence for a human.", "fields": {"name": ["..."]}}
 
-ApplicationError                       -> 400 (code/message/fields from the service)
+ApplicationError                       -> 400 (code/message/fields from the service; a duplicate
+                                              also has "matches", see customers.duplicates)
 ninja ValidationError (types, missing) -> 400 code "invalid", fields by field path (never 422)
 malformed JSON body                    -> 400 code "bad_request"
 request body too large                 -> 413 code "too_large"
@@ -58,8 +59,8 @@ def error_body(code: str, message: str, fields: dict[str, list[str]] | None = No
 
 
 def _respond(api: NinjaAPI, request: HttpRequest, status: int, code: str, message: str,
-             fields: dict[str, list[str]] | None = None) -> HttpResponse:
-    response = api.create_response(request, error_body(code, message, fields), status=status)
+             fields: dict[str, list[str]] | None = None, extra: dict[str, Any] | None = None) -> HttpResponse:
+    response = api.create_response(request, {**error_body(code, message, fields), **(extra or {})}, status=status)
     if status == 401:
         response["WWW-Authenticate"] = 'Bearer realm="pharmcrm"'
     return response
@@ -89,7 +90,9 @@ def register(api: NinjaAPI) -> None:
 
     @api.exception_handler(ApplicationError)
     def application_error(request, exc: ApplicationError):
-        return _respond(api, request, 400, exc.code, exc.message, exc.fields)
+        # an error may carry more structure (the duplicate check's "matches"): api_extra() -> dict
+        extra = exc.api_extra() if hasattr(exc, "api_extra") else None
+        return _respond(api, request, 400, exc.code, exc.message, exc.fields, extra)
 
     @api.exception_handler(NinjaValidationError)
     def validation_error(request, exc: NinjaValidationError):

@@ -93,6 +93,13 @@ class Customer(TimeStamped):
     last_deal_at = models.DateTimeField(_("last deal"), null=True, blank=True)
     pool_exempt = models.BooleanField(_("exempt from pool recycling"), default=False)
     search_text = models.TextField(editable=False, default="")
+    # duplicate check (customers.duplicate_keys): written by the services with the name and phone
+    name_key = models.CharField(max_length=200, editable=False, default="", blank=True)
+    phone_key = models.CharField(max_length=30, editable=False, default="", blank=True)
+    merged_into = models.ForeignKey(
+        "self", verbose_name=_("merged into"), on_delete=models.PROTECT, related_name="merged_from",
+        null=True, blank=True, editable=False,
+    )
     deleted_at = models.DateTimeField(_("deleted at"), null=True, blank=True)
     deleted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
@@ -109,6 +116,8 @@ class Customer(TimeStamped):
                 fields=["owner_department", "-updated_at", "-id"], name="cust_dept_recent_idx", condition=ALIVE
             ),
             models.Index(fields=["credit_code"], name="cust_credit_idx"),
+            models.Index(fields=["name_key"], name="cust_name_key_idx", condition=~Q(name_key="")),
+            models.Index(fields=["phone_key"], name="cust_phone_key_idx", condition=~Q(phone_key="")),
             models.Index(fields=["deleted_at"], name="cust_deleted_idx", condition=~ALIVE),
             models.Index(fields=["pool_department", "-released_at", "-id"], name="cust_pool_idx",
                          condition=ALIVE & Q(pool_department__isnull=False)),
@@ -194,5 +203,6 @@ class TransferItem(models.Model):
         return f"{self.customer_id}: {self.from_user_id} -> {self.to_user_id}"
 
 
+from pharmcrm.customers.conflict_models import *  # noqa: E402, F403  duplicate conflicts (撞单申诉)
 from pharmcrm.customers.pool_models import *  # noqa: E402, F403  the public pool's models
-from pharmcrm.customers.profile_models import *  # noqa: E402,F401,F403  the 360° profile's models
+from pharmcrm.customers.profile_models import *  # noqa: E402, F403  the 360° profile's models

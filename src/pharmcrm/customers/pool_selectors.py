@@ -64,7 +64,9 @@ def pool_list(*, actor: User, filters: PoolFilters | None = None) -> QuerySet:
         customer_id=OuterRef("pk"), kind__in=[PoolEvent.Kind.RELEASE, PoolEvent.Kind.AUTO_RECYCLE]
     ).order_by("-at", "-id")
     qs = qs.annotate(
+        previous_owner_id=Subquery(last.values("from_user_id")[:1]),
         previous_owner_name=Subquery(last.values("from_user__full_name")[:1]),
+        previous_at=Subquery(last.values("at")[:1]),
         release_reason=Subquery(last.values("reason")[:1]),
     )
     return qs.select_related("pool_department").order_by(*SORTS.get(f.sort, SORTS[DEFAULT_SORT]))

@@ -105,7 +105,7 @@ def customer_get(*, actor: User, customer_id: int) -> Customer:
 def customer_recycle_bin(*, actor: User) -> QuerySet:
     return (
         visibility.manageable_customers(actor, include_deleted=True)
-        .filter(deleted_at__isnull=False)
+        .filter(deleted_at__isnull=False, merged_into__isnull=True)  # a merged one lives on in another
         .select_related("owner", "deleted_by", "pool_department")
         .order_by("-deleted_at", "-id")
     )

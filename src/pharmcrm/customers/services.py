@@ -17,7 +17,7 @@ from pharmcrm.core.errors import ApplicationError, NotFound, PermissionDenied
 from pharmcrm.core.pinyin import search_key
 from pharmcrm.core.regions import region_validate
 from pharmcrm.core.validators import normalise_credit_code
-from pharmcrm.customers import profile_services
+from pharmcrm.customers import duplicates, profile_services
 from pharmcrm.customers.models import Customer, CustomerShare, TransferItem, TransferLog
 from pharmcrm.org import visibility
 from pharmcrm.org.models import ShareGroup, User
@@ -69,6 +69,7 @@ def _apply(customer: Customer, data: dict[str, Any]) -> None:
         setattr(customer, field, (value or "").strip())
     customer.credit_code = normalise_credit_code(customer.credit_code)
     customer.search_text = search_key(customer.name, customer.short_name, customer.credit_code, customer.phone)
+    duplicates.set_keys(customer)
 
 
 def _check_owner(actor: User, owner_id: int | None) -> User:
@@ -89,6 +90,7 @@ def customer_create(*, actor: User, data: dict[str, Any], owner_id: int | None =
     _apply(customer, data)
     profile_services.hospital_fields_apply(customer, hospital)
     _full_clean(customer)
+    duplicates.duplicate_check_customer(actor=actor, customer=customer)  # 查重: blocks a duplicate
     customer.save()
     audit_record(actor=actor, action="create", target=customer, customer_id=customer.pk,
                  changes={k: [None, v] for k, v in snapshot(customer, AUDIT_FIELDS).items() if v not in ("", None)})
@@ -124,10 +126,16 @@ def _get_for_manage(actor: User, customer_id: int, *, deleted: bool = False) -> 
 def customer_update(*, actor: User, customer_id: int, data: dict[str, Any]) -> Customer:
     customer = _get_for_write(actor, customer_id)
     before = snapshot(customer, AUDIT_FIELDS)
+    keys_before = (customer.credit_code, customer.name_key, customer.phone_key)
     data, hospital = profile_services.hospital_fields_split(data)  # 360° profile: hospitals and clinics
     _apply(customer, data)
     profile_services.hospital_fields_apply(customer, hospital)
     _full_clean(customer, region_before=before["region_code"])
+    changed_keys = [c for c, old, new in zip(duplicates.CRITERIA, keys_before,
+                                             (customer.credit_code, customer.name_key, customer.phone_key),
+                                             strict=True) if old != new]
+    if changed_keys:  # 查重 on what changed only (an old duplicate does not block editing the address)
+        duplicates.duplicate_check_customer(actor=actor, customer=customer, criteria=changed_keys)
     changes = diff(before, snapshot(customer, AUDIT_FIELDS))
     if changes:
         customer.save()
@@ -149,6 +157,8 @@ def customer_delete(*, actor: User, customer_id: int) -> Customer:
 @transaction.atomic
 def customer_restore(*, actor: User, customer_id: int) -> Customer:
     customer = _get_for_manage(actor, customer_id, deleted=True)
+    if customer.merged_into_id:  # customers.merge: everything of it lives on in the other customer
+        raise ApplicationError(_("This customer was merged into another one and cannot be restored."), code="merged")
     customer.deleted_at = None
     customer.deleted_by = None
     customer.save(update_fields=["deleted_at", "deleted_by", "updated_at"])
@@ -164,6 +174,8 @@ def share_create(
     access: str = CustomerShare.Access.READ,
 ) -> CustomerShare:
     customer = _get_for_manage(actor, customer_id)
+    if customer.owner_id is None:  # the public pool: its sales users see it; claim or assign to own it
+        raise ApplicationError(_("A customer in the public pool cannot be shared."), code="in_pool")
     if (user_id is None) == (group_id is None):
         msg = _("Choose either a user or a share group.")
         raise ApplicationError(msg, code="share_target", fields={"user_id": [msg]})
@@ -285,7 +297,8 @@ def _transfer(
             items.append(TransferItem(log=log, customer_id=cid, from_user_id=c.owner_id, to_user_id=to.pk))
             events.append((c, {"owner": [str(c.owner), str(to)]}, cid))
         ids = [cid for cid in a.customer_ids if customers[cid].owner_id != to.pk]
-        Customer.objects.filter(pk__in=ids).update(owner=to, owner_department_id=to.department_id, updated_at=now)
+        Customer.objects.filter(pk__in=ids).update(owner=to, owner_department_id=to.department_id, updated_at=now,
+                                                   owned_since=now)  # the pool's clocks restart
         # the successor no longer needs a share of what they now own
         CustomerShare.objects.filter(customer_id__in=ids, user=to).delete()
     if not keep_shares:

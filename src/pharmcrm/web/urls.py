@@ -35,8 +35,9 @@ urlpatterns = [
          name="customer_share_delete"),
     path("settings/", include("pharmcrm.web.urls_settings")),
     path("", include("pharmcrm.web.urls_contacts")),  # contacts (联系人) and the customer look-up
+    path("", include("pharmcrm.web.urls_qualifications")),  # qualification documents (首营资料)
     path("catalog/", include("pharmcrm.web.urls_catalog")),  # products and price lists
     path("", include("pharmcrm.web.urls_profile")),  # the customer's 360° profile (概况 tab)
-    path("", include("pharmcrm.web.urls_qualifications")),  # qualification documents (首营资料)
+    path("", include("pharmcrm.web.urls_conflicts")),  # duplicate check (查重) and conflicts (撞单申诉)
     path("", include("pharmcrm.web.urls_pool")),  # the public pool (公海): list, claim, release, rules
 ]
