@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 
 from pharmcrm.core.pinyin import search_key
+from pharmcrm.customers.duplicates import set_keys
 from pharmcrm.customers.models import Customer, CustomerShare
 from pharmcrm.org.models import (
     Department,
@@ -56,6 +57,7 @@ def make_customer(owner: User, name: str | None = None, **fields) -> Customer:
     fields.setdefault("type", "agent")
     c = Customer(owner=owner, owner_department_id=owner.department_id, name=name, created_by=owner, **fields)
     c.search_text = search_key(c.name, c.short_name, c.credit_code, c.phone)
+    set_keys(c)  # the duplicate check's keys, as the services write them
     c.save()
     return c
 
