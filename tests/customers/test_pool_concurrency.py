@@ -35,7 +35,7 @@ def _race(calls) -> list:
             results[i] = ("ok", fn())
         except ApplicationError as exc:
             results[i] = ("refused", exc.code)
-        except Exception as exc:  # noqa: BLE001 - reported by the assertions
+        except Exception as exc:
             results[i] = ("error", repr(exc))
         finally:
             connections.close_all()

@@ -19,9 +19,9 @@ from pharmcrm.api.catalog import router as catalog_router
 from pharmcrm.api.conflicts import router as conflict_router
 from pharmcrm.api.contacts import customer_router as customer_contacts_router
 from pharmcrm.api.contacts import router as contact_router
-from pharmcrm.api.imports import router as import_router
 from pharmcrm.api.customer_profile import router as customer_profile_router
 from pharmcrm.api.customers import router as customer_router
+from pharmcrm.api.imports import router as import_router
 from pharmcrm.api.org import router as org_router
 from pharmcrm.api.pool import router as pool_router
 from pharmcrm.api.qualifications import router as qualification_router
