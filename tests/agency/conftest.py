@@ -29,3 +29,29 @@ def world(org):
     w.p3 = make_product("复方丹参滴丸", "27mg*180丸")
     w.today = datetime.date.today()
     return w
+
+
+@pytest.fixture
+def api_as(db):
+    """``api_as(user)`` -> an API client with a fresh token of ``user`` (tests/api/conftest.py)."""
+    from tests.api.conftest import ApiClient
+
+    clients: dict = {}
+
+    def make(user):
+        if user.pk not in clients:
+            clients[user.pk] = ApiClient(user)
+        return clients[user.pk]
+
+    return make
+
+
+@pytest.fixture
+def web_as(client):
+    """``web_as(user)`` -> the Django test client logged in as ``user``."""
+
+    def login(user):
+        client.force_login(user)
+        return client
+
+    return login

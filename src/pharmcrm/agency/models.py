@@ -82,6 +82,10 @@ class AgencyAgreement(TimeStamped):
         null=True, blank=True,
     )
 
+    # audit keys that are not fields (web.views.customers labels the history with these)
+    AUDIT_LABELS = {"line": _("Product"), "region": _("Region"), "hospital": _("Hospital"),
+                    "replaced": _("Replaced regions")}
+
     class Meta:
         verbose_name = _("agency agreement")
         verbose_name_plural = _("agency agreements")

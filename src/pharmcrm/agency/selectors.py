@@ -168,3 +168,20 @@ def expiring_count(*, actor: User, days: int = 30, today: datetime.date | None =
     return visible_agreements(actor).filter(
         status=AgreementStatus.ACTIVE, end_date__gte=today, end_date__lte=today + datetime.timedelta(days=days)
     ).count()
+
+
+def agreement_conflicts(*, actor: User, agreement_id: int) -> list[dict]:
+    """Dry run of THE rule for a visible agreement: the active exclusive agreements it overlaps
+    (described as the actor may see them). Empty for non-exclusive, expired or terminated ones."""
+    from pharmcrm.agency import overlap
+    from pharmcrm.agency.conflicts import describe
+
+    agreement = agreement_get(actor=actor, agreement_id=agreement_id)
+    if not agreement.exclusive or agreement.status not in (AgreementStatus.DRAFT, AgreementStatus.ACTIVE):
+        return []
+    lines = list(agreement.lines.all())
+    conflicts = overlap.find_conflicts(
+        product_ids=[ln.product_id for ln in lines], items=overlap.territory_of([agreement.pk])[agreement.pk],
+        start=agreement.start_date, end=agreement.end_date, exclude_id=agreement.pk,
+    )
+    return describe(actor=actor, conflicts=conflicts, product_labels={ln.product_id: str(ln.product) for ln in lines})

@@ -14,29 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-try:
-    from pharmcrm.core import regions
-except ImportError:  # TEMPORARY: until core.regions lands (being built in parallel)
-    class regions:
-        @staticmethod
-        def region_prefix(code: str) -> str:
-            code = (code or "").strip()
-            if code.endswith("0000"):
-                return code[:2]
-            if code.endswith("00"):
-                return code[:4]
-            return code
-
-        @staticmethod
-        def region_label(code: str) -> str:
-            return code
-
-        @staticmethod
-        def region_validate(code: str) -> None:
-            from django.core.exceptions import ValidationError
-
-            if not (len(code) == 6 and code.isdigit()):
-                raise ValidationError("行政区划代码应为6位数字")
+from pharmcrm.core import regions
 
 REGION = "region"
 HOSPITAL = "hospital"
@@ -47,10 +25,7 @@ def prefix(code: str) -> str:
 
 
 def label(code: str) -> str:
-    try:
-        return regions.region_label(code) or code
-    except Exception:  # a code that left the data file still has a readable label
-        return code
+    return regions.region_label(code) or code
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI, Swagger
 
 from pharmcrm.api import errors
+from pharmcrm.api.agency import router as agency_router
 from pharmcrm.api.auth import AUTH
 from pharmcrm.api.auth import router as token_router
 from pharmcrm.api.catalog import router as catalog_router
@@ -87,3 +88,4 @@ api.add_router("/contacts", contact_router)
 api.add_router("/", qualification_router)  # /customers/{id}/qualifications, /qualifications/...
 api.add_router("/catalog", catalog_router)
 api.add_router("/", pool_router)  # /pool..., /customers/{id}/pool-events
+api.add_router("/agreements", agency_router)

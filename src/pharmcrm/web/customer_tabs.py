@@ -43,6 +43,8 @@ TABS: list[CustomerTab] = [
                 "pharmcrm.web.views.contacts_tab:contacts_tab_context"),
     CustomerTab("qualifications", _("Qualifications"), "web/qualifications/_tab.html",
                 "pharmcrm.web.views.qualifications:tab_context"),
+    CustomerTab("agreements", _("Agency agreements"), "web/agency/_tab.html",
+                "pharmcrm.web.views.agency:tab_context", "pharmcrm.web.views.agency:tab_show"),
     CustomerTab("shares", _("Sharing"), "web/customers/_shares.html", f"{_VIEWS}:shares_tab_context"),
     CustomerTab("history", _("Change history"), "web/customers/_tab_history.html", f"{_VIEWS}:history_context"),
 ]

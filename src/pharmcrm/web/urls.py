@@ -40,4 +40,5 @@ urlpatterns = [
     path("", include("pharmcrm.web.urls_profile")),  # the customer's 360° profile (概况 tab)
     path("", include("pharmcrm.web.urls_conflicts")),  # duplicate check (查重) and conflicts (撞单申诉)
     path("", include("pharmcrm.web.urls_pool")),  # the public pool (公海): list, claim, release, rules
+    path("agreements/", include("pharmcrm.web.urls_agency")),  # agency agreements (代理协议)
 ]

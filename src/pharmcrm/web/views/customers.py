@@ -216,6 +216,20 @@ ACTION_LABELS = {
     "qualification_upload": gettext_noop("Uploaded qualification document"),
     "qualification_replace": gettext_noop("Renewed qualification document"),
     "qualification_void": gettext_noop("Voided qualification document"),
+    # agency agreements (agency/services); the target label is the agreement number
+    "agreement_create": gettext_noop("Created agency agreement"),
+    "agreement_update": gettext_noop("Edited agency agreement"),
+    "agreement_activate": gettext_noop("Put agency agreement in force"),
+    "agreement_terminate": gettext_noop("Terminated agency agreement"),
+    "agreement_expire": gettext_noop("Agency agreement expired"),
+    "agreement_line_add": gettext_noop("Added a product to the agreement"),
+    "agreement_line_update": gettext_noop("Changed a product of the agreement"),
+    "agreement_line_remove": gettext_noop("Removed a product from the agreement"),
+    "agreement_region_add": gettext_noop("Added a region to the agreement"),
+    "agreement_region_remove": gettext_noop("Removed a region from the agreement"),
+    "agreement_hospital_add": gettext_noop("Added a hospital to the agreement"),
+    "agreement_hospital_remove": gettext_noop("Removed a hospital from the agreement"),
+    "agreement_deposit": gettext_noop("Recorded the deposit"),
 }
 
 
