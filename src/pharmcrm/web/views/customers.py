@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -168,36 +169,63 @@ def customer_export(request):
 
 # --- detail --------------------------------------------------------------------------------
 
-def _display(field_name: str, value) -> str:
+@functools.cache
+def _event_model(target_type: str):
+    """The model of an audited object (a profile row, a contact, ...): its field names and choices
+    label the history's changes. Customer when unknown."""
+    from django.apps import apps
+
+    return next((m for m in apps.get_models() if m._meta.model_name == target_type), Customer)
+
+
+def _display(field_name: str, value, model=Customer) -> str:
     if value in (None, "", [], {}):
         return "—"
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
     if isinstance(value, dict):
         return str(value.get("label", value.get("id", "")))
+    if isinstance(value, list):
+        return "；".join(str(v) for v in value)
     if field_name == "access":
         return str(dict(CustomerShare.Access.choices).get(value, value))
     if field_name == "region_code":
         return region_label(value)
     try:
-        field = Customer._meta.get_field(field_name)
+        field = model._meta.get_field(field_name)
     except Exception:
         return str(value)
-    if field.choices:
+    if getattr(field, "choices", None):  # a reverse relation (merged_from, ...) has none
         return str(dict(field.flatchoices).get(value, value))
     return str(value)
 
 
-def _field_label(name: str) -> str:
+def _field_label(name: str, model=Customer) -> str:
     if name == "shared_with":
         return _("Shared with")
     if name == "access":
         return _("Access")
+    if name in getattr(model, "AUDIT_LABELS", {}):  # keys a model records that are not fields
+        return str(model.AUDIT_LABELS[name])
+    if name in CHANGE_LABELS:
+        return _(CHANGE_LABELS[name])
     try:
-        return capfirst(str(Customer._meta.get_field(name).verbose_name))
+        return capfirst(str(model._meta.get_field(name).verbose_name))
     except Exception:
         return name
 
 
 ACTION_LABELS = {
+    # contacts (contacts/services.py); the target label is the person's name
+    "contact_create": gettext_noop("Contact added"),
+    "contact_update": gettext_noop("Contact details changed"),
+    "contact_delete": gettext_noop("Contact moved to the recycle bin"),
+    "contact_restore": gettext_noop("Contact restored"),
+    "employment_start": gettext_noop("Started working here"),
+    "employment_update": gettext_noop("Employment changed"),
+    "employment_end": gettext_noop("Left (employment ended)"),
+    "contact_move_out": gettext_noop("Moved to another company"),
+    "contact_move_in": gettext_noop("Joined from another company"),
     "create": gettext_noop("Created"),
     "update": gettext_noop("Edited"),
     "delete": gettext_noop("Moved to the recycle bin"),
@@ -213,9 +241,21 @@ ACTION_LABELS = {
     "pool_warning": gettext_noop("Reminder: returns to the public pool soon"),
     "pool_exempt": gettext_noop("Exempted from returning to the public pool"),
     "pool_unexempt": gettext_noop("Follows the public pool rules again"),
+    "merge": gettext_noop("Merged another customer into this one"),
+    "merged_into": gettext_noop("Merged into another customer"),
+    "conflict_raise": gettext_noop("Raised a duplicate conflict"),
+    "conflict_withdraw": gettext_noop("Withdrew a duplicate conflict"),
+    "conflict_decide": gettext_noop("Decided a duplicate conflict"),
     "qualification_upload": gettext_noop("Uploaded qualification document"),
     "qualification_replace": gettext_noop("Renewed qualification document"),
     "qualification_void": gettext_noop("Voided qualification document"),
+    # the 360° profile (customers/profile_*.py); the target label names the section
+    "profile_add": gettext_noop("Added"),
+    "profile_update": gettext_noop("Edited"),
+    "profile_remove": gettext_noop("Removed"),
+    "address_default": gettext_noop("Set as the default address"),
+    "address_deactivate": gettext_noop("Deactivated"),
+    "address_reactivate": gettext_noop("Reactivated"),
     # agency agreements (agency/services); the target label is the agreement number
     "agreement_create": gettext_noop("Created agency agreement"),
     "agreement_update": gettext_noop("Edited agency agreement"),
@@ -233,12 +273,27 @@ ACTION_LABELS = {
 }
 
 
+# labels of change keys that are not customer fields (customers.merge, customers.conflicts)
+CHANGE_LABELS = {
+    "merged_from": gettext_noop("Merged from"),
+    "moved_records": gettext_noop("Records moved"),
+    "kept_on_source": gettext_noop("Left on the merged customer"),
+    "filled_fields": gettext_noop("Fields filled in"),
+    "claimant": gettext_noop("Claimant"),
+    "matched_on": gettext_noop("Matched on"),
+    "reason": gettext_noop("Reason"),
+    "conflict_status": gettext_noop("Status of the conflict"),
+    "decision_note": gettext_noop("Decision note"),
+}
+
+
 def _history(customer_id: int) -> list[dict]:
     rows = []
     for event in audit_customer_history(customer_id=customer_id):
+        model = _event_model(event.target_type)
         changes = [
-            {"label": _field_label(name), "old": _display(name, pair[0] if pair else None),
-             "new": _display(name, pair[1] if pair and len(pair) > 1 else None)}
+            {"label": _field_label(name, model), "old": _display(name, pair[0] if pair else None, model),
+             "new": _display(name, pair[1] if pair and len(pair) > 1 else None, model)}
             for name, pair in (event.changes or {}).items()
             if name != "search_text"
         ]
@@ -369,6 +424,7 @@ def _owners_for_create(user, owner_id):
 def customer_create(request):
     owner_id = int_or_none(request.POST.get("owner")) if request.method == "POST" else request.user.pk
     owners = _owners_for_create(request.user, owner_id)
+    matches = []  # the duplicate check's matches (customers.duplicates), shown under the form
     if request.method == "POST":
         form = CustomerForm(request.POST, owners=owners)
         if form.is_valid():
@@ -378,6 +434,7 @@ def customer_create(request):
                 )
             except ApplicationError as exc:
                 apply_errors(form, exc, {"owner_id": "owner"})
+                matches = getattr(exc, "matches", [])
             else:
                 messages.success(request, _("Customer “%(name)s” created.") % {"name": customer.name})
                 return redirect("web:customer_detail", customer_id=customer.pk)
@@ -385,7 +442,8 @@ def customer_create(request):
     else:
         form = CustomerForm(owners=owners, initial={"owner": request.user.pk})
         status = 200
-    return render(request, "web/customers/form.html", {"form": form, "customer": None}, status=status)
+    return render(request, "web/customers/form.html", {"form": form, "customer": None, "duplicates": matches},
+                  status=status)
 
 
 @web_view
@@ -393,6 +451,7 @@ def customer_edit(request, customer_id: int):
     customer, perms = _load_customer(request, customer_id)
     if not perms["write"]:
         raise PermissionDenied(_("You may view this customer but not change it."))
+    matches = []  # the duplicate check's matches (customers.duplicates), shown under the form
     if request.method == "POST":
         form = CustomerForm(request.POST)
         if form.is_valid():
@@ -400,6 +459,7 @@ def customer_edit(request, customer_id: int):
                 services.customer_update(actor=request.user, customer_id=customer.pk, data=form.service_data())
             except ApplicationError as exc:
                 apply_errors(form, exc)
+                matches = getattr(exc, "matches", [])
             else:
                 messages.success(request, _("Changes saved."))
                 return redirect("web:customer_detail", customer_id=customer.pk)
@@ -407,7 +467,8 @@ def customer_edit(request, customer_id: int):
     else:
         form = CustomerForm(initial={name: getattr(customer, name) for name in CustomerForm.FIELDS})
         status = 200
-    return render(request, "web/customers/form.html", {"form": form, "customer": customer}, status=status)
+    return render(request, "web/customers/form.html", {"form": form, "customer": customer, "duplicates": matches},
+                  status=status)
 
 
 @web_view
@@ -427,7 +488,11 @@ def customer_restore(request, customer_id: int):
         if not selectors.customer_recycle_bin(actor=request.user).filter(pk=customer_id).exists():
             raise Http404
         return HttpResponseNotAllowed(["POST"])
-    customer = services.customer_restore(actor=request.user, customer_id=customer_id)
+    try:
+        customer = services.customer_restore(actor=request.user, customer_id=customer_id)
+    except ApplicationError as exc:  # e.g. merged into another customer (customers.merge)
+        messages.error(request, exc.message)
+        return redirect("web:customer_recycle_bin")
     messages.success(request, _("“%(name)s” was restored.") % {"name": customer.name})
     return redirect("web:customer_detail", customer_id=customer.pk)
 
