@@ -103,7 +103,7 @@ def test_territory_edits(world):
     # 杭州市 replaces the two districts it covers
     services.agreement_region_add(actor=world.org.rep_pd1, agreement_id=a.pk, region_code="330100")
     assert list(a.regions.values_list("region_code", flat=True)) == ["330100"]
-    for code, msg in (("330106", "已被本协议的"), ("330100", "已在协议中"), ("999999", "未知"), ("33", "6位")):
+    for code, msg in (("330106", "已被本协议的"), ("330100", "已在协议中"), ("999999", "不存在"), ("33", "6位")):
         with pytest.raises(ApplicationError) as exc:
             services.agreement_region_add(actor=world.org.rep_pd1, agreement_id=a.pk, region_code=code)
         assert "region_code" in exc.value.fields and msg in exc.value.message, (code, exc.value.message)
@@ -188,11 +188,17 @@ def test_daily_step_and_pool_exemption_are_registered(world):
     make_agreement(world.agent_b, products=[world.p1], regions=["330200"])  # a draft does not exempt
     exempt = set(Customer.objects.filter(pool.exempt_q()).values_list("pk", flat=True))
     assert world.agent_a.pk in exempt and world.agent_b.pk not in exempt
-    try:
-        from pharmcrm.core import daily
-    except ImportError:
-        pytest.skip("the daily-job registry (core.daily) has not landed")
-    assert "agency_agreements_expire" in str(vars(daily))
+    from pharmcrm.core.daily import daily_steps, run_daily
+
+    keys = [s.key for s in daily_steps()]
+    assert keys.index("agreements") < keys.index("pool")  # expiry first: then the pool sees the truth
+    make_agreement(world.agent_b, products=[world.p2], regions=["330200"], start=world.today,
+                   end=world.today, activate=True)
+    tomorrow = world.today + datetime.timedelta(days=1)
+    (outcome,) = run_daily(tomorrow, only=["agreements"])
+    assert outcome.ok and "1" in outcome.summary
+    (outcome,) = run_daily(tomorrow, only=["agreements"])
+    assert outcome.ok and "0" in outcome.summary
 
 
 def test_deposit_states(world):

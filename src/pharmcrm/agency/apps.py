@@ -14,7 +14,6 @@ class AgencyConfig(AppConfig):
     verbose_name = _("Agency agreements")
 
     def ready(self) -> None:
-        from pharmcrm.agency.daily import register_daily_step, register_pool_exemption
+        from pharmcrm.agency.daily import register_pool_exemption
 
-        register_daily_step()
         register_pool_exemption()

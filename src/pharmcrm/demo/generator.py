@@ -466,6 +466,11 @@ def demo_load(seed: int = DEFAULT_SEED, *, password: str = DEMO_PASSWORD) -> dic
     qualification_counts = qualifications_load(seed=seed, customers=plan.customers, customer_ids=customer_ids,
                                                deleted=set(plan.deleted), users=users, now=now)
 
+    # Agency agreements (代理协议): exclusive by province, city and hospital, expired, drafts (demo/gen_agency.py).
+    from pharmcrm.demo.gen_agency import agency_load
+
+    agency_counts = agency_load(seed=seed, users=users)
+
     # A rep left: everything they owned went to their successor in one logged transfer.
     for u in USERS:
         if u.leaves:
@@ -482,6 +487,7 @@ def demo_load(seed: int = DEFAULT_SEED, *, password: str = DEMO_PASSWORD) -> dic
         **qualification_counts,
         **catalog_counts,
         **contact_counts,
+        **agency_counts,
     }
 
 
