@@ -135,7 +135,9 @@ def test_bulk_select_goes_to_transfer(page_as, org, book):
 
 PAGES_ALL = ["/", "/customers/", "/customers/?q=shanghai&status=active&sort=-name&size=50", "/customers/new/",
              "/customers/recycle-bin/", "/search/?q=仁济", "/search/",
-             "/catalog/", "/catalog/?q=amxl&status=active&sort=-name"]  # products: tests/catalog/test_catalog_browser.py
+             "/catalog/", "/catalog/?q=amxl&status=active&sort=-name",  # products: tests/catalog/test_catalog_browser.py
+             "/agreements/", "/agreements/?status=active&region=330000&expiring=30",
+             "/agreements/new/"]  # agreement pages with data: tests/agency/test_agency_browser.py
 
 
 @pytest.mark.parametrize("width", [375, 1440])
@@ -146,7 +148,7 @@ def test_every_page_opens_cleanly(page_as, org, book, who, width):
     paths = list(PAGES_ALL)
     paths += [f"/customers/{book.pd1.pk}/", f"/customers/{book.pd1.pk}/?tab=shares",
               f"/customers/{book.pd1.pk}/?tab=shares&add=1", f"/customers/{book.pd1.pk}/?tab=history",
-              f"/customers/{book.pd1.pk}/edit/",
+              f"/customers/{book.pd1.pk}/edit/", f"/customers/{book.pd1b.pk}/?tab=agreements",
               # the 360° profile's forms (without JavaScript they are pages of their own)
               f"/customers/{book.pd1.pk}/profile/invoice/", f"/customers/{book.pd1b.pk}/profile/addresses/new/",
               f"/customers/{book.pd1b.pk}/profile/key-accounts/new/"]
