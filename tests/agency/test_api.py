@@ -148,6 +148,7 @@ def test_filters(world, api_as):
     assert ids(q="康源") == {a.pk} and ids(q=a.number) == {a.pk}
     assert_error(c.get("/agreements", expiring_within=-1), 400)
     assert_error(c.get("/agreements", sort="evil"), 400)
+    assert_error(c.get("/agreements", region="33"), 400, field="region")
 
 
 def test_availability(world, api_as):

@@ -12,6 +12,7 @@ agreement (see agency.conflicts).
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
 from pharmcrm.agency import availability, selectors, services
@@ -38,7 +39,9 @@ from pharmcrm.api.agency_schemas import (
     TerminateIn,
 )
 from pharmcrm.api.common import Id, paginate
+from pharmcrm.core import regions
 from pharmcrm.core.audit import audit_history
+from pharmcrm.core.errors import ApplicationError
 
 router = Router(tags=["agreements"])
 
@@ -63,9 +66,13 @@ def agreement_availability(request, customer_id: Id):
 
 @router.get("", response=AgreementPage, summary="Agreements I can see (paginated, filtered, sorted)")
 def agreement_list(request, query: Query[AgreementQuery]):
+    region = query.region.strip()
+    if region and regions.region_get(region) is None:
+        msg = _("Unknown region.")
+        raise ApplicationError(msg, code="invalid_region", fields={"region": [msg]})
     filters = AgreementFilters(
         q=query.q, status=query.status, agent_id=query.agent, product_id=query.product,
-        region_code=query.region.strip(), exclusive=query.exclusive, expiring_days=query.expiring_within,
+        region_code=region, exclusive=query.exclusive, expiring_days=query.expiring_within,
         sort=query.sort,
     )
     return paginate(selectors.agreement_list(actor=request.auth, filters=filters), query)
