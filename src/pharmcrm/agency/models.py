@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from pharmcrm.core.models import TimeStamped
 
@@ -23,7 +24,7 @@ from pharmcrm.core.models import TimeStamped
 class AgreementStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
     ACTIVE = "active", _("In force")
-    EXPIRED = "expired", _("Expired")
+    EXPIRED = "expired", pgettext_lazy("agreement", "Expired")
     TERMINATED = "terminated", _("Terminated")
 
 
@@ -46,11 +47,12 @@ class AgencyAgreement(TimeStamped):
         "customers.Customer", verbose_name=_("agent"), on_delete=models.PROTECT, related_name="agency_agreements"
     )
     status = models.CharField(
-        _("status"), max_length=20, choices=AgreementStatus.choices, default=AgreementStatus.DRAFT
+        pgettext_lazy("agreement", "status"), max_length=20, choices=AgreementStatus.choices,
+        default=AgreementStatus.DRAFT,
     )
     exclusive = models.BooleanField(_("exclusive"), default=False)
-    start_date = models.DateField(_("start date"))
-    end_date = models.DateField(_("end date"))
+    start_date = models.DateField(pgettext_lazy("agreement", "start date"))
+    end_date = models.DateField(pgettext_lazy("agreement", "end date"))
     signed_date = models.DateField(_("signed on"), null=True, blank=True)
     # 任务量: amounts of the whole agreement (per line quantities are on the lines)
     monthly_target = models.DecimalField(_("monthly target (¥)"), max_digits=14, decimal_places=2, null=True,

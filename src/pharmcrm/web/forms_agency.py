@@ -6,6 +6,7 @@ from django import forms
 from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from pharmcrm.agency.models import AgreementStatus, DepositStatus
 from pharmcrm.agency.selectors import SORTS
@@ -42,7 +43,7 @@ class AgreementFilterForm(forms.Form):
     exclusive = forms.ChoiceField(required=False, label=_("Exclusive"),
                                   choices=[("", _("Exclusive or not")), ("1", _("Exclusive")),
                                            ("0", _("Non-exclusive"))])
-    expiring = forms.ChoiceField(required=False, choices=EXPIRING_CHOICES, label=_("End date"))
+    expiring = forms.ChoiceField(required=False, choices=EXPIRING_CHOICES, label=pgettext_lazy("agreement", "End date"))
     sort = forms.ChoiceField(required=False, choices=[(k, k) for k in SORTS])
     size = forms.TypedChoiceField(required=False, coerce=int, empty_value=None,
                                   choices=[(str(n), str(n)) for n in PAGE_SIZES])
@@ -77,8 +78,8 @@ class AgreementForm(forms.Form):
                              help_text=_("Leave blank to number it automatically (DL-year-0001)."))
     exclusive = forms.BooleanField(label=_("Exclusive agency"), required=False,
                                    help_text=_("Only one exclusive agreement in force per product and territory."))
-    start_date = forms.DateField(label=_("Start date"), widget=DateInput)
-    end_date = forms.DateField(label=_("End date"), widget=DateInput, help_text=_("The last day it is in force."))
+    start_date = forms.DateField(label=pgettext_lazy("agreement", "Start date"), widget=DateInput)
+    end_date = forms.DateField(label=pgettext_lazy("agreement", "End date"), widget=DateInput, help_text=_("The last day it is in force."))
     signed_date = forms.DateField(label=_("Signed on"), widget=DateInput, required=False)
     monthly_target = forms.DecimalField(label=_("Monthly target (¥)"), required=False, min_value=0,
                                         max_digits=14, decimal_places=2)

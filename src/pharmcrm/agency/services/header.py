@@ -124,7 +124,7 @@ def agreement_create(*, actor: User, agent_id: int, data: dict[str, Any]) -> Age
             agreement.pk = None
             agreement.number = _next_number(timezone.localdate())
     _audit(actor, "agreement_create", agreement,
-           {k: [None, v] for k, v in snapshot(agreement, AUDIT_FIELDS).items() if v not in ("", None, False)})
+           {k: [None, v] for k, v in snapshot(agreement, AUDIT_FIELDS).items() if v not in ("", None, False, "0", "0.00")})
     return agreement
 
 

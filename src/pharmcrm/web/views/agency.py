@@ -44,7 +44,7 @@ DEPOSIT_CLASS = {
     DepositStatus.UNPAID: "tag-amber", DepositStatus.PAID: "tag-green", DepositStatus.PARTLY_REFUNDED: "tag-blue",
     DepositStatus.REFUNDED: "tag-grey", DepositStatus.FORFEITED: "tag-red",
 }
-SORTABLE = [("number", "Agreement number"), ("agent", "Agent"), ("start", "Term"), ("end", "End date")]
+SORTABLE = [("number", "Agreement number"), ("agent", "Agent"), ("start", "Term"), ("end", "Term")]
 LOOKUP_MAX = 20
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, pgettext_lazy
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
@@ -18,8 +18,8 @@ _COLUMNS = [
     (gettext_noop("Agent"), 30),
     (gettext_noop("Status"), 8),
     (gettext_noop("Exclusive"), 6),
-    (gettext_noop("Start date"), 12),
-    (gettext_noop("End date"), 12),
+    (pgettext_lazy("agreement", "Start date"), 12),
+    (pgettext_lazy("agreement", "End date"), 12),
     (gettext_noop("Signed on"), 12),
     (gettext_noop("Products (agency price / supply price)"), 50),
     (gettext_noop("Regions"), 36),
@@ -59,7 +59,7 @@ def agreements_xlsx(qs: QuerySet, *, max_rows: int) -> tuple[bytes, int, bool]:
     ws.freeze_panes = "A2"
     header = []
     for label, _w in _COLUMNS:
-        cell = WriteOnlyCell(ws, value=_(label))
+        cell = WriteOnlyCell(ws, value=str(label) if not isinstance(label, str) else _(label))
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="E8F0FE")
         header.append(cell)
