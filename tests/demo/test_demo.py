@@ -92,7 +92,8 @@ def test_demo_company_is_complete_and_consistent(client):
         if c.credit_code:
             validate_credit_code(c.credit_code)
     assert len({c.name for c in customers}) == len(customers)
-    assert Customer.objects.filter(deleted_at__isnull=False).count() == 3
+    # in the recycle bin (a customer merged into another by a duplicate conflict is not: gen_duplicates.py)
+    assert Customer.objects.filter(deleted_at__isnull=False, merged_into__isnull=True).count() == 3
     assert CustomerShare.objects.filter(group__isnull=False).exists()
     assert CustomerShare.objects.filter(user__isnull=False).exists()
     assert len({c.created_at.date() for c in customers}) > 100  # spread over time, not all "today"
@@ -101,7 +102,8 @@ def test_demo_company_is_complete_and_consistent(client):
     leaver = next(u for u in USERS if u.leaves)
     gone = User.objects.get(username=leaver.username)
     assert not gone.is_active and not Customer.objects.filter(owner=gone).exists()
-    assert TransferLog.objects.count() == 1
+    # (the demo's decided duplicate conflicts log transfers of their own: demo/gen_duplicates.py)
+    assert TransferLog.objects.filter(items__from_user=gone).distinct().count() == 1
 
     # every active user logs in with the demo password; the one who left cannot
     for username in User.objects.filter(is_active=True).values_list("username", flat=True):

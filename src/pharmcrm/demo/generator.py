@@ -198,17 +198,20 @@ class DemoPlan:
 
 
 class _Names:
-    """Draws customer names that are unique within the company."""
+    """Draws customer names that are unique within the company, as the duplicate check sees them
+    (``name_key``: 上海济民医药有限公司 and 上海济民医药股份有限公司 are the same customer)."""
 
     def __init__(self, rng: random.Random):
         self.rng = rng
         self.used: set[str] = set()
 
     def unique(self, make) -> str:
+        from pharmcrm.customers.duplicate_keys import name_key
+
         for _ in range(200):
             name = make()
-            if name not in self.used:
-                self.used.add(name)
+            if name_key(name) not in self.used:
+                self.used.add(name_key(name))
                 return name
         raise RuntimeError("could not draw a unique customer name")
 
@@ -471,6 +474,12 @@ def demo_load(seed: int = DEFAULT_SEED, *, password: str = DEMO_PASSWORD) -> dic
 
     agency_counts = agency_load(seed=seed, users=users)
 
+    # Duplicate conflicts (撞单申诉): two open, three decided (demo/gen_duplicates.py).
+    from pharmcrm.demo.gen_duplicates import conflicts_load
+
+    conflict_counts = conflicts_load(customers=plan.customers, customer_ids=customer_ids, deleted=set(plan.deleted),
+                                     users=users, fresh=_fresh)
+
     # A rep left: everything they owned went to their successor in one logged transfer.
     for u in USERS:
         if u.leaves:
@@ -488,6 +497,7 @@ def demo_load(seed: int = DEFAULT_SEED, *, password: str = DEMO_PASSWORD) -> dic
         **catalog_counts,
         **contact_counts,
         **agency_counts,
+        **conflict_counts,
     }
 
 
