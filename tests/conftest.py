@@ -3,6 +3,11 @@ import os
 import pytest
 from hypothesis import HealthCheck, settings
 
+# One definition of the browser fixtures (browser, page_as) for every area's browser tests: a
+# session fixture imported into several conftests is several fixtures, and a second
+# sync_playwright() in the same worker fails ("Sync API inside the asyncio loop").
+pytest_plugins = ["tests.browser.fixtures"]
+
 # Hypothesis profiles: "ci" (the default) runs >= 200 examples for the permission properties;
 # "deep" runs many more (HYPOTHESIS_PROFILE=deep make test).
 settings.register_profile(

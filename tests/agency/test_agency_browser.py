@@ -12,7 +12,6 @@ import pytest
 
 from pharmcrm.agency.models import AgencyAgreement
 from tests.agency.helpers import make_agreement, make_product
-from tests.browser.conftest import browser, page_as  # noqa: F401  (fixtures)
 from tests.factories import make_customer
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
@@ -33,7 +32,7 @@ def scene(org):
     return s
 
 
-def test_create_and_activate_with_the_overlap_refusal(page_as, scene):  # noqa: F811
+def test_create_and_activate_with_the_overlap_refusal(page_as, scene):
     page = page_as(scene.org.rep_pd1)
     page.goto_path(f"/customers/{scene.agent.pk}/?tab=agreements")
     page.click("[data-testid=new-agreement]")
@@ -110,7 +109,7 @@ def test_create_and_activate_with_the_overlap_refusal(page_as, scene):  # noqa: 
 
 
 @pytest.mark.parametrize("width", [375, 1440])
-def test_agreement_pages_open_cleanly(page_as, scene, width):  # noqa: F811
+def test_agreement_pages_open_cleanly(page_as, scene, width):
     mine = make_agreement(scene.agent, products=[scene.product], regions=["320100"], deposit_amount="1000")
     page = page_as(scene.org.rep_pd1, width=width)
     for path in ("/agreements/", "/agreements/?status=active&region=330000&exclusive=1&expiring=30",

@@ -137,7 +137,9 @@ PAGES_ALL = ["/", "/customers/", "/customers/?q=shanghai&status=active&sort=-nam
              "/customers/recycle-bin/", "/search/?q=仁济", "/search/",
              "/catalog/", "/catalog/?q=amxl&status=active&sort=-name",  # products: tests/catalog/test_catalog_browser.py
              "/agreements/", "/agreements/?status=active&region=330000&expiring=30",
-             "/agreements/new/"]  # agreement pages with data: tests/agency/test_agency_browser.py
+             "/agreements/new/",  # agreement pages with data: tests/agency/test_agency_browser.py
+             "/customers/conflicts/", "/customers/duplicate-check/?name=上海仁济医院",  # conflict pages with data:
+             ]  # tests/browser/test_conflicts_browser.py
 
 
 @pytest.mark.parametrize("width", [375, 1440])

@@ -9,7 +9,6 @@ import pytest
 
 from pharmcrm.catalog import services
 from pharmcrm.catalog.models import Product
-from tests.browser.conftest import browser, page_as  # noqa: F401  (the browser tests of this area)
 from tests.factories import make_customer, make_user
 
 D = datetime.date

@@ -8,7 +8,6 @@ from types import SimpleNamespace
 import pytest
 
 from pharmcrm.contacts import services
-from tests.browser.conftest import browser, page_as  # noqa: F401  (the browser tests here use them)
 from tests.factories import make_customer
 
 

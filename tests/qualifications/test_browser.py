@@ -10,13 +10,10 @@ import pytest
 
 from pharmcrm.demo.gen_qualifications import placeholder_pdf, placeholder_png
 from pharmcrm.qualifications.models import DocumentState, QualificationDocument
-from tests.browser import conftest as browser_fixtures
 from tests.factories import make_customer
 from tests.qualifications.conftest import ID_NUMBER, make_document
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
-browser = browser_fixtures.browser  # the fixtures of tests/browser/conftest.py
-page_as = browser_fixtures.page_as
 
 
 def _flag(page) -> str:
