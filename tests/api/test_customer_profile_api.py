@@ -223,3 +223,29 @@ def test_read_only_sharee_gets_403_and_nothing_changes(as_user, org, agent):
                                                              "product-fields", "key-accounts", "competitors",
                                                              "head-office"))}
     assert len(profile_writes) == len(calls) and profile_writes <= set(CALLS)
+
+
+def test_profile_route_queries_do_not_grow(as_user, org):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from pharmcrm.customers import profile_services as ps
+
+    small, big = (make_customer(org.rep_pd1, name, type="agent") for name in ("小客户", "大客户"))
+    fill_profile(org.rep_pd1, small)
+    fill_profile(org.rep_pd1, big)
+    for i in range(5):  # more of everything on the big one
+        ps.shipping_address_create(actor=org.rep_pd1, customer_id=big.pk, data={**ADDRESS, "receiver": f"收货人{i}"})
+        ps.competitor_create(actor=org.rep_pd1, customer_id=big.pk, data={"name": f"对手{i}"})
+        h = make_customer(org.rep_pd1, f"第{i}医院", type="hospital")
+        ps.key_account_add(actor=org.rep_pd1, customer_id=big.pk, data={"hospital_id": h.pk})
+        ps.product_interest_add(actor=org.rep_pd1, customer_id=big.pk, data={"product_id": make_product().pk})
+    c = as_user(org.rep_pd1)
+    c.get(f"/customers/{small.pk}/profile")  # warm-up (token, regions)
+
+    def count(customer) -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert c.get(f"/customers/{customer.pk}/profile").status_code == 200
+        return len(ctx.captured_queries)
+
+    assert count(small) == count(big)

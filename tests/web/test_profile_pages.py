@@ -404,3 +404,17 @@ def test_owner_reaches_every_profile_route(as_user, org, agent):
             assert r.status_code == (405 if "/edit/" not in url and "/new/" not in url
                                      and url.rstrip("/").rsplit("/", 1)[-1] in
                                      ("default", "deactivate", "reactivate", "remove") else 200), url
+
+
+def test_history_tab_labels_profile_changes_in_chinese(as_user, org, agent):
+    a = ps.shipping_address_create(actor=org.rep_pd1, customer_id=agent.pk, data=ADDRESS)
+    ps.shipping_address_create(actor=org.rep_pd1, customer_id=agent.pk, data={**ADDRESS, "receiver": "李四"})
+    ps.shipping_address_deactivate(actor=org.rep_pd1, customer_id=agent.pk, address_id=a.pk)
+    ps.invoice_profile_save(actor=org.rep_pd1, customer_id=agent.pk,
+                            data={"title": agent.name, "taxpayer_id": VALID_CREDIT_CODE, "invoice_type": "electronic"})
+    r = as_user(org.rep_pd1).get(reverse("web:customer_detail", args=[agent.pk]), {"tab": "history"})
+    body = r.content.decode()
+    for text in ("添加", "发货地址：王仓管", "收货人", "停用", "设为默认地址", "开票资料", "发票类型", "电子发票",
+                 "浙江省" if False else "上海市 浦东新区"):
+        assert text in body, text
+    assert "profile_add" not in body and "receiver" not in body and "is_default" not in body

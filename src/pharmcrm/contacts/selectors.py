@@ -11,7 +11,8 @@ Query shape: the visible customers are ONE sub-select; the contacts are a semi-j
 so a list costs the same number of queries whatever its length. For administrators (who see
 almost everything) it is a correlated ``EXISTS`` so the database walks the sort index and
 ``LIMIT`` stops early; for everyone else (few visible customers) an ``IN`` that drives from
-the visible customers' employments. Both shapes return the same set (property-tested).
+the visible customers' employments (on SQLite a head who sees many customers gets the EXISTS
+too, by the customers' own volume estimate). Both shapes return the same set (property-tested).
 """
 
 from __future__ import annotations
@@ -68,7 +69,14 @@ def visible_employments(user: User) -> QuerySet:
 def _shape(user: User) -> str:
     if FORCE_SHAPE:
         return FORCE_SHAPE
-    return "exists" if user.is_admin or connection.vendor == "postgresql" else "in"
+    if user.is_admin or connection.vendor == "postgresql":
+        return "exists"  # PostgreSQL turns either into a semi-join and picks the side to drive from
+    # SQLite: drive from the visible customers' employments unless the user sees many customers
+    # (the customers' own estimate, cached; see org/visibility.py "Query shapes")
+    large = visibility.LARGE_VOLUME
+    if user.is_head and large >= 0 and visibility._estimated_volume(user) > large:
+        return "exists"
+    return "in"
 
 
 def _with_employment(qs: QuerySet, user: User, employments: QuerySet) -> QuerySet:
@@ -208,7 +216,3 @@ def acting_customer_id(actor: User, contact_id: int) -> int | None:
     writable = writable_customer_ids(actor, acting)
     return next((cid for cid in acting if cid in writable), None)
 
-
-def contact_lookup(*, actor: User, q: str, limit: int = 20) -> list[Contact]:
-    qs = _search(visible_contacts(actor), q[:50]).order_by(*SORTS["name"])
-    return list(with_employments(qs, actor)[: max(1, min(limit, 20))])

@@ -186,7 +186,8 @@ def _product_label(product_id) -> str:
 
 
 def _make_form(request, section: Section, customer, *, data=None, initial=None, item=None):
-    kwargs: dict[str, Any] = {"data": data, "initial": initial or {}}
+    # ids unique on the customer page, where several sections' dialogs may be loaded at once
+    kwargs: dict[str, Any] = {"data": data, "initial": initial or {}, "auto_id": f"id_{section.card}_%s"}
     editing = item is not None
     if section.key == "addresses":
         kwargs["is_default_now"] = bool(item and item.is_default)
