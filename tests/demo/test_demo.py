@@ -87,7 +87,10 @@ def test_demo_company_is_complete_and_consistent(client):
     assert {c.type for c in customers} == set(CustomerType.values)
     for c in customers:
         assert c.search_text == search_key(c.name, c.short_name, c.credit_code, c.phone)
-        assert c.owner_department_id == c.owner.department_id
+        if c.owner_id is None:  # in the public pool: no owner, a pool department
+            assert c.owner_department_id is None and c.pool_department_id is not None
+        else:
+            assert c.owner_department_id == c.owner.department_id
         c.full_clean(exclude=["owner", "owner_department", "created_by", "deleted_by", "search_text"])
         if c.credit_code:
             validate_credit_code(c.credit_code)
@@ -154,7 +157,8 @@ def test_heads_see_their_subtree_and_everyone_matches_the_reference():
     assert seen & owned_in("浦西组") <= shared_to(team_head)  # the sibling team only through a share
 
     rep, seen = seen_by("zhangwei")
-    assert seen - set(Customer.objects.filter(owner=rep).values_list("id", flat=True)) <= shared_to(rep)
+    in_pool = set(Customer.objects.filter(owner__isnull=True).values_list("id", flat=True))
+    assert seen - set(Customer.objects.filter(owner=rep).values_list("id", flat=True)) - in_pool <= shared_to(rep)
     assert not (owned_in("浦东组") - shared_to(rep)) <= seen  # peers' customers stay hidden
     ceo = User.objects.get(username="zhoujianguo")
     assert (

@@ -469,16 +469,27 @@ def demo_load(seed: int = DEFAULT_SEED, *, password: str = DEMO_PASSWORD) -> dic
     qualification_counts = qualifications_load(seed=seed, customers=plan.customers, customer_ids=customer_ids,
                                                deleted=set(plan.deleted), users=users, now=now)
 
-    # Agency agreements (代理协议): exclusive by province, city and hospital, expired, drafts (demo/gen_agency.py).
-    from pharmcrm.demo.gen_agency import agency_load
-
-    agency_counts = agency_load(seed=seed, users=users)
-
     # Duplicate conflicts (撞单申诉): two open, three decided (demo/gen_duplicates.py).
     from pharmcrm.demo.gen_duplicates import conflicts_load
 
     conflict_counts = conflicts_load(customers=plan.customers, customer_ids=customer_ids, deleted=set(plan.deleted),
                                      users=users, fresh=_fresh)
+
+    # The customers' 360° profiles: invoicing, addresses, regions, key accounts, chains (demo/gen_profile.py).
+    from pharmcrm.demo.gen_profile import profiles_load
+
+    profile_counts = profiles_load(seed=seed, customers=plan.customers, customer_ids=customer_ids,
+                                   deleted=set(plan.deleted), users=users)
+
+    # The public pool (公海): released, recycled, claimed, assigned, due soon, exempt (demo/gen_pool.py).
+    from pharmcrm.demo.gen_pool import pool_load
+
+    pool_counts = pool_load(seed=seed, customer_ids=customer_ids, users=users, fresh=_fresh, now=now)
+
+    # Agency agreements (代理协议): exclusive by province, city and hospital, expired, drafts (demo/gen_agency.py).
+    from pharmcrm.demo.gen_agency import agency_load
+
+    agency_counts = agency_load(seed=seed, users=users)
 
     # A rep left: everything they owned went to their successor in one logged transfer.
     for u in USERS:
@@ -493,11 +504,13 @@ def demo_load(seed: int = DEFAULT_SEED, *, password: str = DEMO_PASSWORD) -> dic
         "customers": len(customer_ids),
         "shares": len(plan.shares),
         "deleted": len(plan.deleted),
-        **qualification_counts,
         **catalog_counts,
+        **profile_counts,
+        **qualification_counts,
         **contact_counts,
-        **agency_counts,
         **conflict_counts,
+        **pool_counts,
+        **agency_counts,
     }
 
 
