@@ -15,6 +15,7 @@ import re
 import unicodedata
 
 from pypinyin import Style, pinyin
+from pypinyin.core import _default_convert, _default_pinyin
 
 MAX_VARIANTS = 12
 _SPACES = re.compile(r"\s+")
@@ -35,21 +36,44 @@ def _char_readings(ch: str, style: Style) -> tuple[str, ...]:
     return tuple(pinyin(ch, style=style, heteronym=True, errors=_keep)[0])
 
 
-def _readings(text: str, style: Style) -> list[list[str]]:
-    """Per character: the reading in context first (phrase dictionary), then every other one."""
-    in_context = pinyin(text, style=style, errors=_keep)
-    out: list[list[str]] = []
-    for ch, first in zip(text, in_context, strict=False):
-        readings = [first[0], *_char_readings(ch, style)]
-        out.append(list(dict.fromkeys(r.lower() for r in readings if r)) or [""])
+@functools.lru_cache(maxsize=65536)
+def _word_readings(word: str, style: Style) -> tuple[tuple[str, ...], ...]:
+    """``pinyin(word)`` of one segment of the phrase segmentation, cached: names share their words
+    (医药, 有限公司, 上海...), and converting a word dominates an import of 100,000 names."""
+    return tuple(tuple(r) for r in _default_convert.convert(word, style, False, _keep, True))
+
+
+def _in_context(text: str, style: Style) -> list[tuple[str, ...]]:
+    """Exactly ``pinyin(text, style=style, errors=_keep)``: pypinyin segments the text, then
+    converts each segment on its own, so the segments' results can be cached."""
+    out: list[tuple[str, ...]] = []
+    for word in _default_pinyin.seg(text):
+        out.extend(_word_readings(word, style))
     return out
 
 
-def _initials(parts: list[list[str]]) -> list[list[str]]:
-    return [list(dict.fromkeys(r[:1] for r in chunk)) for chunk in parts]
+@functools.lru_cache(maxsize=65536)
+def _options(ch: str, first: str, style: Style) -> tuple[str, ...]:
+    """One character's readings: ``first`` (in context), then every other one, lower case, no repeats."""
+    readings = [first, *_char_readings(ch, style)]
+    return tuple(dict.fromkeys(r.lower() for r in readings if r)) or ("",)
 
 
-def _variants(parts: list[list[str]]) -> list[str]:
+def _readings(text: str, style: Style) -> list[tuple[str, ...]]:
+    """Per character: the reading in context first (phrase dictionary), then every other one."""
+    return [_options(ch, first[0], style) for ch, first in zip(text, _in_context(text, style), strict=False)]
+
+
+@functools.lru_cache(maxsize=65536)
+def _initials_of(chunk: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(r[:1] for r in chunk))
+
+
+def _initials(parts: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
+    return [_initials_of(chunk) for chunk in parts]
+
+
+def _variants(parts: list[tuple[str, ...]]) -> list[str]:
     """The in-context reading first, then it with ONE character read differently, for every
     alternative of every character (so "zhongqing" finds 重庆市中药饮片厂 even though 片 and
     厂 are polyphones too), then further combinations while there is room."""
