@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Q
@@ -264,27 +264,21 @@ def duplicate_check_claim(*, actor: User, customer: Customer) -> None:
 
 # --- many rows at once (import) ------------------------------------------------------------
 
-@dataclass
-class _Index:
-    by_key: dict[tuple[str, str], list[int]] = field(default_factory=lambda: defaultdict(list))
-
-    def add(self, criterion: str, value: str, item: int) -> None:
-        if value:
-            self.by_key[(criterion, value)].append(item)
-
-
 def duplicate_check_batch(*, actor: User, rows: Sequence[Mapping[str, Any]]) -> list[list[DuplicateMatch]]:
-    """For each row ({"name", "credit_code", "phone"}, optional "exclude_id" for a row that updates
-    that customer) the existing customers it duplicates, then the other rows of the batch that
+    """For each row ({"name", "credit_code", "phone"}, or its ``Keys`` already computed as "keys";
+    optional "exclude_id" for a row that updates that customer) the existing customers it duplicates, then the other rows of the batch that
     share a key with it (``DuplicateMatch.row``, earlier and later rows alike).
 
     Queries: ``2 * ceil(n / BATCH_CHUNK)`` at most (matches, then visibility), whatever n.
     """
-    keys = [Keys.of(name=r.get("name"), credit_code=r.get("credit_code"), phone=r.get("phone")) for r in rows]
-    within = _Index()
+    keys = [r["keys"] if r.get("keys") is not None
+            else Keys.of(name=r.get("name"), credit_code=r.get("credit_code"), phone=r.get("phone")) for r in rows]
+    within: dict[str, dict[str, list[int]]] = {c: defaultdict(list) for c in CRITERIA}
     for i, k in enumerate(keys):
         for c in CRITERIA:
-            within.add(c, getattr(k, c), i)
+            value = getattr(k, c)
+            if value:
+                within[c][value].append(i)
     found: dict[int, Customer] = {}
     for start in range(0, len(keys), BATCH_CHUNK):
         chunk = keys[start:start + BATCH_CHUNK]
@@ -295,23 +289,28 @@ def duplicate_check_batch(*, actor: User, rows: Sequence[Mapping[str, Any]]) -> 
                 q |= Q(**{f"{column}__in": values})
         if q:
             found.update((c.pk, c) for c in _candidates().filter(q))
-    existing = _Index()
+    existing: dict[str, dict[str, list[int]]] = {c: defaultdict(list) for c in CRITERIA}
     for c in found.values():
         for criterion in CRITERIA:
-            existing.add(criterion, _stored(c, criterion), c.pk)
+            value = _stored(c, criterion)
+            if value:
+                existing[criterion][value].append(c.pk)
     visible = _visible_ids(actor, found)
     out: list[list[DuplicateMatch]] = []
     for i, (row, k) in enumerate(zip(rows, keys, strict=True)):
+        pairs = [(c, getattr(k, c)) for c in CRITERIA]
+        if all(not v or (v not in existing[c] and len(within[c][v]) == 1) for c, v in pairs):
+            out.append([])  # the usual case: nothing shares a key with this row
+            continue
         hits: dict[int, list[str]] = defaultdict(list)
         peers: dict[int, list[str]] = defaultdict(list)
-        for c in CRITERIA:
-            value = getattr(k, c)
+        for c, value in pairs:
             if not value:
                 continue
-            for cid in existing.by_key.get((c, value), []):
+            for cid in existing[c].get(value, []):
                 if cid != row.get("exclude_id"):
                     hits[cid].append(c)
-            for j in within.by_key.get((c, value), []):
+            for j in within[c].get(value, []):
                 if j != i:
                     peers[j].append(c)
         matches = [_describe(actor, found[cid], tuple(on), visible) for cid, on in sorted(hits.items())]

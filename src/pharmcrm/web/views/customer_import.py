@@ -2,7 +2,9 @@
 
 The uploaded file is kept between the preview and the commit under ``var/imports/`` with a
 random name recorded in the user's session (never a path from the request), and removed after
-the commit; files older than a day are swept on each upload.
+the commit; files older than a day are swept on each upload. The customer import also keeps its
+prepared rows there (``<user>-<token>.prep``, see ``customers.importing.prepared_load``), so the
+commit of a large file does not parse and check every row again.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ class Flow:
     commit: Callable
     template: Callable
     done: str  # message, with %(c)d created and %(u)d updated
+    cached: bool = False  # preview/commit take ``cache=`` (a path for the prepared rows)
 
     @property
     def session_key(self) -> str:
@@ -48,7 +51,8 @@ class Flow:
 
 CUSTOMERS = Flow("customer", gettext_lazy("Import customers"), "web:customer_list", gettext_lazy("Customers"),
                  ("type", gettext_lazy("Type")), importing.customer_import_preview, importing.customer_import_commit,
-                 importing.customer_import_template, "Imported: %(c)d customers created, %(u)d updated.")
+                 importing.customer_import_template, "Imported: %(c)d customers created, %(u)d updated.",
+                 cached=True)
 CONTACTS = Flow("contact", gettext_lazy("Import contacts"), "web:contact_list", gettext_lazy("Contacts"),
                 ("customer", gettext_lazy("Customer")), contact_importing.contact_import_preview,
                 contact_importing.contact_import_commit, contact_importing.contact_import_template,
@@ -63,7 +67,7 @@ def _dir() -> Path:
 
 def _sweep(directory: Path) -> None:
     cutoff = time.time() - 86400
-    for f in directory.glob("*.xlsx"):
+    for f in [*directory.glob("*.xlsx"), *directory.glob("*.prep")]:
         try:
             if f.stat().st_mtime < cutoff:
                 f.unlink()
@@ -78,6 +82,11 @@ def _stored(request, flow: Flow) -> tuple[Path | None, str]:
         return None, ""
     path = _dir() / f"{request.user.pk}-{token}.xlsx"
     return (path if path.exists() else None), info.get("name", "")
+
+
+def _cache_kwargs(flow: Flow, path: Path) -> dict:
+    """``cache=`` for a flow that keeps its prepared rows next to the stored file."""
+    return {"cache": path.with_suffix(".prep")} if flow.cached else {}
 
 
 def _max_mb() -> int:
@@ -124,14 +133,15 @@ def _upload(flow: Flow):
         if error:
             return render(request, "web/customers/import.html", _context(flow, error=error), status=400)
         data = upload.read()
-        try:
-            preview = flow.preview(actor=request.user, data=data)
-        except ApplicationError as exc:
-            return render(request, "web/customers/import.html", _context(flow, error=exc.message), status=400)
         directory = _dir()
         _sweep(directory)
         token = secrets.token_hex(16)
-        (directory / f"{request.user.pk}-{token}.xlsx").write_bytes(data)
+        path = directory / f"{request.user.pk}-{token}.xlsx"
+        try:
+            preview = flow.preview(actor=request.user, data=data, **_cache_kwargs(flow, path))
+        except ApplicationError as exc:
+            return render(request, "web/customers/import.html", _context(flow, error=exc.message), status=400)
+        path.write_bytes(data)
         request.session[flow.session_key] = {"token": token, "name": upload.name[:200]}
         return render(request, "web/customers/import.html",
                       _context(flow, **_preview_context(flow, preview, upload.name)))
@@ -148,14 +158,17 @@ def _commit(flow: Flow):
             messages.error(request, _("The uploaded file has expired; upload it again."))
             return redirect(f"web:{flow.kind}_import")
         data = path.read_bytes()
+        cache = _cache_kwargs(flow, path)
         try:
-            preview = flow.commit(actor=request.user, data=data)
+            preview = flow.commit(actor=request.user, data=data, **cache)
         except ApplicationError as exc:
             # something changed since the preview (e.g. someone created a duplicate): show it again
-            preview = flow.preview(actor=request.user, data=data)
+            preview = getattr(exc, "preview", None) or flow.preview(actor=request.user, data=data, **cache)
             context = _context(flow, error=exc.message, **_preview_context(flow, preview, name))
             return render(request, "web/customers/import.html", context, status=400)
         path.unlink(missing_ok=True)
+        if cache:
+            cache["cache"].unlink(missing_ok=True)
         request.session.pop(flow.session_key, None)
         counts = preview.counts
         messages.success(request, _(flow.done) % {"c": counts["create"], "u": counts["update"]})
