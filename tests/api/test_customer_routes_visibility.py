@@ -33,6 +33,9 @@ CALLS = {
     ("GET", "/customers/{customer_id}/qualifications"): ("alive", None),
     ("POST", "/customers/{customer_id}/qualifications"): ("alive", qualification_upload),  # multipart
     ("GET", "/customers/{customer_id}/qualification-status"): ("alive", None),
+    # the activity timeline and the header's key figures (api/customer_timeline.py)
+    ("GET", "/customers/{customer_id}/timeline"): ("alive", None),
+    ("GET", "/customers/{customer_id}/figures"): ("alive", None),
     # the 360° profile (api/customer_profile.py); the section ids come from world.alive.path_ids
     ("GET", "/customers/{customer_id}/profile"): ("alive", None),
     ("GET", "/customers/{customer_id}/invoice-profile"): ("alive", None),

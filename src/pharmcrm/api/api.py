@@ -21,6 +21,7 @@ from pharmcrm.api.conflicts import router as conflict_router
 from pharmcrm.api.contacts import customer_router as customer_contacts_router
 from pharmcrm.api.contacts import router as contact_router
 from pharmcrm.api.customer_profile import router as customer_profile_router
+from pharmcrm.api.customer_timeline import router as customer_timeline_router
 from pharmcrm.api.customers import router as customer_router
 from pharmcrm.api.imports import router as import_router
 from pharmcrm.api.org import router as org_router
@@ -84,6 +85,7 @@ api.add_router("/customers", customer_router)
 api.add_router("/regions", region_router)
 api.add_router("/customers", customer_profile_router)
 api.add_router("/customers", customer_contacts_router)
+api.add_router("/customers", customer_timeline_router)  # /customers/{id}/timeline, /figures
 api.add_router("/contacts", contact_router)
 api.add_router("/", qualification_router)  # /customers/{id}/qualifications, /qualifications/...
 api.add_router("/catalog", catalog_router)

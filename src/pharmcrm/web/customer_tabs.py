@@ -45,6 +45,8 @@ TABS: list[CustomerTab] = [
                 "pharmcrm.web.views.qualifications:tab_context"),
     CustomerTab("agreements", _("Agency agreements"), "web/agency/_tab.html",
                 "pharmcrm.web.views.agency:tab_context", "pharmcrm.web.views.agency:tab_show"),
+    CustomerTab("activity", _("Activity"), "web/customers/_tab_activity.html",
+                "pharmcrm.web.views.customer_timeline:activity_context"),
     CustomerTab("shares", _("Sharing"), "web/customers/_shares.html", f"{_VIEWS}:shares_tab_context"),
     CustomerTab("history", _("Change history"), "web/customers/_tab_history.html", f"{_VIEWS}:history_context"),
 ]
