@@ -48,3 +48,18 @@ def test_key_figures_and_activity_tab(page_as, org, width):
     assert page.locator("[data-testid=activity-empty]").is_visible()
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 1, f"{overflow}px wider than the {width}px viewport"
+
+
+def test_older_entries_load_in_place(page_as, org):
+    c = services.customer_create(actor=org.rep_pd1, data={"name": "浦东分页医药有限公司", "type": "agent"})
+    for i in range(34):
+        services.customer_update(actor=org.rep_pd1, customer_id=c.pk, data={"phone": f"021-5888{i:04d}"})
+    page = page_as(org.rep_pd1, width=375)
+    page.goto_path(f"/customers/{c.pk}/?tab=activity")
+    items = page.locator("#activity-list .activity-item")
+    assert items.count() == 30
+    page.locator("[data-testid=activity-older]").click()
+    page.wait_for_function("document.querySelectorAll('#activity-list .activity-item').length === 35")
+    assert "tab=activity" in page.url and "page=2" not in page.url  # loaded in place (htmx)
+    assert page.locator("[data-testid=activity-older]").count() == 0
+    assert items.last.get_attribute("data-kind") == "record.create"
