@@ -117,7 +117,7 @@ def test_agreements_created_activated_terminated(org):
     entries = _entries(org.rep_pd1, agent, "agreements")
     assert [e.kind for e in entries] == ["agreements.terminate", "agreements.activate", "agreements.create"]
     assert all(a.number in e.text for e in entries)
-    assert entries[0].detail == "业绩未达标"
+    assert entries[0].detail == "业绩未达标" and entries[0].actor == org.rep_pd1
     assert entries[-1].actor == org.rep_pd1
 
 
