@@ -78,16 +78,27 @@ def _variants(parts: list[tuple[str, ...]]) -> list[str]:
     alternative of every character (so "zhongqing" finds 重庆市中药饮片厂 even though 片 and
     厂 are polyphones too), then further combinations while there is room."""
     base = [p[0] for p in parts]
-    singles = (
-        [*base[:i], alt, *base[i + 1:]] for i, p in enumerate(parts) for alt in p[1:]
-    )
-    combos = itertools.chain([base], singles, itertools.product(*parts))
-    result: list[str] = []
-    for combo in combos:
+    first = "".join(base)
+    result: list[str] = [first]
+    seen = {first}
+    polyphones = [i for i, p in enumerate(parts) if len(p) > 1]
+    if not polyphones:
+        return result  # every combination is the in-context reading
+    for i in polyphones:
+        head, tail = "".join(base[:i]), "".join(base[i + 1:])
+        for alt in parts[i][1:]:
+            if len(result) >= MAX_VARIANTS:
+                return result
+            s = head + alt + tail
+            if s not in seen:
+                seen.add(s)
+                result.append(s)
+    for combo in itertools.product(*parts):
         if len(result) >= MAX_VARIANTS:
             break
         s = "".join(combo)
-        if s not in result:
+        if s not in seen:
+            seen.add(s)
             result.append(s)
     return result
 

@@ -24,6 +24,8 @@ INSERTs of plain values (no model instances), 1,000 rows per statement.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import hashlib
 import hmac
 import marshal
@@ -348,6 +350,19 @@ def _keys(f: dict[str, str]) -> duplicates.Keys:
     return duplicates.Keys(credit_code=normalise_credit_code(f["credit_code"]), name=f["name_key"], phone=f["phone_key"])
 
 
+@contextlib.contextmanager
+def _no_gc():
+    """No cyclic garbage collection while 100,000 rows of small objects are built: the collector
+    would walk the growing heap again and again (10-25 % of the time); nothing here makes cycles."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 @dataclass
 class Prepared:
     """The rows of one file checked on their own (``_prepare``): what the commit can reuse."""
@@ -363,6 +378,11 @@ def _digest(data: bytes) -> str:
 
 
 def _prepare(actor: User, data: bytes) -> Prepared:
+    with _no_gc():
+        return _prepare_rows(actor, data)
+
+
+def _prepare_rows(actor: User, data: bytes) -> Prepared:
     max_bytes, max_rows = _limits()
     sheet = read_sheet(data, columns=_columns(), max_bytes=max_bytes, max_rows=max_rows)
     ctx = _Context(actor)
@@ -398,10 +418,13 @@ def _prepare(actor: User, data: bytes) -> Prepared:
 
 def _check(actor: User, prepared: Prepared) -> ImportPreview:
     """What depends on the database now: the customers to update (the user may write them) and
-    the duplicate check. ``prepared`` is not changed (the commit may reuse it)."""
-    results = [RowResult(row=r.row, action=r.action, values=r.values, errors=list(r.errors), customer_id=r.customer_id,
-                         owner_id=r.owner_id, owner_department_id=r.owner_department_id, data=r.data,
-                         fields=r.fields, keys=r.keys) for r in prepared.rows]
+    the duplicate check. The rows of ``prepared`` are completed in place (it is used once: the
+    preview stores it before, the commit loads or prepares its own)."""
+    with _no_gc():
+        return _check_rows(actor, prepared.rows)
+
+
+def _check_rows(actor: User, results: list[RowResult]) -> ImportPreview:
     _load_updates(actor, results)
     checks: list[dict[str, Any]] = []
     for res in results:
@@ -443,6 +466,11 @@ def _dump(prepared: Prepared) -> bytes:
 
 
 def _load(payload: bytes) -> Prepared:
+    with _no_gc():
+        return _load_rows(payload)
+
+
+def _load_rows(payload: bytes) -> Prepared:
     actor_id, digest, team, rows = marshal.loads(payload)
     out = []
     for row, action, errors, customer_id, owner_id, dept_id, values, data, fields in rows:
@@ -458,7 +486,8 @@ def _load(payload: bytes) -> Prepared:
 def prepared_store(path: Path, prepared: Prepared) -> bool:
     """Keep the prepared rows at ``path`` (False if they hold something that cannot be kept)."""
     try:
-        payload = _dump(prepared)
+        with _no_gc():
+            payload = _dump(prepared)
     except ValueError:  # a value marshal does not take: the commit will prepare again
         path.unlink(missing_ok=True)
         return False
@@ -559,12 +588,14 @@ def customer_import_commit(*, actor: User, data: bytes, cache: Path | None = Non
     now = timezone.now()
     creates = [r for r in preview.rows if r.action == CREATE]
     updates = [r.customer for r in preview.rows if r.action == UPDATE]
-    ids = _insert_customers(actor, creates, now)
+    with _no_gc():
+        ids = _insert_customers(actor, creates, now)
     if updates:
         for c in updates:
             c.updated_at = now
         Customer.objects.bulk_update(updates, [*_UPDATE_FIELDS, "updated_at"], batch_size=1000)
-    _insert_audit(actor, "import", [(pk, r.fields["name"]) for pk, r in zip(ids, creates, strict=True)], now)
+    with _no_gc():
+        _insert_audit(actor, "import", [(pk, r.fields["name"]) for pk, r in zip(ids, creates, strict=True)], now)
     audit_bulk(actor=actor, action="import_update", targets=[
         (c, _diff(c), c.pk) for c in updates])
     return preview
