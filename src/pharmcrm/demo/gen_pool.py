@@ -41,13 +41,15 @@ RELEASES = (("liuyang", 2, (3, 12)), ("zhaomin", 1, (6,)), ("huanglei", 2, (2, 1
 
 
 def _busy_ids() -> set[int]:
-    """Customers the other demo areas rely on (duplicate conflicts): left with their owners."""
-    try:
-        from pharmcrm.customers.models import CustomerConflict
-    except ImportError:  # pragma: no cover - the conflicts are not installed
-        return set()
+    """Customers the other demo areas rely on (duplicate conflicts, the hospitals agents name as
+    key accounts and the agents naming them): left with their owners, so what the demo shows of
+    them stays what their owners see."""
+    from pharmcrm.customers.models import CustomerConflict, CustomerKeyAccount
+
     ids = set()
     for a, b in CustomerConflict.objects.values_list("customer_id", "claimant_customer_id"):
+        ids |= {a, b}
+    for a, b in CustomerKeyAccount.objects.values_list("customer_id", "hospital_id"):
         ids |= {a, b}
     return ids - {None}
 
