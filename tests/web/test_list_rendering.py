@@ -48,3 +48,12 @@ def test_list_rows_link_to_their_detail(org, client):
     for c in customers:
         assert html.count(f'href="{reverse("web:customer_detail", args=[c.pk])}"') == 2  # data-href, the link
         assert f'data-href="{reverse("web:customer_detail", args=[c.pk])}"' in html
+
+
+@pytest.mark.django_db
+def test_list_rows_show_their_type_and_status_labels(org, client):
+    c = make_customer(org.rep_pd1, type="hospital", status="active")
+    client.force_login(org.rep_pd1)
+    html = client.get(reverse("web:customer_list")).content.decode()
+    assert f'<span class="tag tag-outline">{c.get_type_display()}</span>' in html
+    assert f'<span class="tag tag-green">{c.get_status_display()}</span>' in html

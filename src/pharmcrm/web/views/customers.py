@@ -109,8 +109,13 @@ def customer_list(request):
     has_next = len(rows) > size
     rows = rows[:size]
     detail_url = reverse("web:customer_detail", args=[_MARK])  # one reverse() a page, not two a row
+    # the labels once a page (get_FOO_display hashes every lazy label of the choices, for every row)
+    type_labels = {v: str(label) for v, label in Customer._meta.get_field("type").flatchoices}
+    status_labels = {v: str(label) for v, label in Customer._meta.get_field("status").flatchoices}
     for c in rows:
         c.detail_url = detail_url.replace(str(_MARK), str(c.pk))
+        c.type_label = type_labels.get(c.type, c.type)
+        c.status_label = status_labels.get(c.status, c.status)
     count = capped_count(qs)
     pages = (count.value + size - 1) // size if count.exact else None
     sort = values["sort"]
