@@ -7,8 +7,8 @@ recycling) so the pool history and the audit trail are real; only the clocks are
 (the demo has no follow-ups yet) and the events are dated back over the last weeks.
 
 The clocks: every customer's last follow-up and (for active customers) last deal get realistic
-recent dates; the rules count from the load for most of them (``owned_since`` = now), so the
-demo does not empty itself into the pool on the first ``crm_daily`` run. Deterministic:
+recent dates; customers without a deal changed hands in the last two months (``owned_since``),
+so the demo does not empty itself into the pool on the first ``crm_daily`` run. Deterministic:
 ``random.Random(f"{seed}:pool")``.
 """
 
@@ -77,7 +77,11 @@ def pool_load(*, seed: int, customer_ids: list[int], users: dict[str, User], fre
         c.last_followup_at = now - datetime.timedelta(days=min(age, rng.uniform(0.3, 21)))
         c.last_deal_at = (now - datetime.timedelta(days=min(age, rng.uniform(2, 70)))
                           if c.status == CustomerStatus.ACTIVE else None)
-    Customer.objects.bulk_update(alive, ["last_followup_at", "last_deal_at"], batch_size=500)
+        # with the owner since creation when deals keep the clock fresh; otherwise handed over
+        # in the last two months (well inside the 90-day deal rule, so nothing comes due)
+        c.owned_since = (c.created_at if c.last_deal_at else
+                         max(c.created_at, now - datetime.timedelta(days=rng.uniform(2, 60))))
+    Customer.objects.bulk_update(alive, ["last_followup_at", "last_deal_at", "owned_since"], batch_size=500)
 
     by_owner: dict[str, list[Customer]] = {}
     for c in alive:
