@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import get_user_model
 from django.urls import reverse
+from django.utils.choices import BaseChoiceIterator
 from django.utils.translation import gettext_lazy as _
 
 from pharmcrm.customers.models import (
@@ -51,6 +52,18 @@ class LoginForm(auth_forms.AuthenticationForm):
             raise
 
 
+class _Normalised(BaseChoiceIterator):
+    """Choices already in normal form (``(value, label)`` pairs): Django keeps an iterator of
+    choices as it is, where it normalises a list item by item, for the field and again for the
+    widget (~2 ms a request for the CEO's 341 departments)."""
+
+    def __init__(self, items: list):
+        self.items = items
+
+    def __iter__(self):
+        return iter(self.items)
+
+
 class CustomerFilterForm(forms.Form):
     """The filter bar of the customer list; every value lives in the URL."""
 
@@ -70,9 +83,9 @@ class CustomerFilterForm(forms.Form):
         self.fields["owner"].choices = [("", _("All owners"))] + [
             (str(u.pk), u.full_name + ("" if u.is_active else " " + str(_("(deactivated)")))) for u in owners
         ]
-        self.fields["department"].choices = [("", _("All departments"))] + [
+        self.fields["department"].choices = _Normalised([("", _("All departments"))] + [
             (str(n.id), "\u3000" * n.depth + n.name) for n in departments
-        ]
+        ])
         self.fields["status"].choices = [("", _("All statuses")), *CustomerStatus.choices]
         self.fields["type"].choices = [("", _("All types")), *CustomerType.choices]
         self.fields["grade"].choices = [("", _("All grades")), *CustomerGrade.choices]
