@@ -604,22 +604,50 @@ def customer_import_commit(*, actor: User, data: bytes, cache: Path | None = Non
 INSERT_BATCH = 1000
 
 
-def _insert(model, columns: list[str], rows: list[list[Any]]) -> list[int]:
-    """Multi-row INSERT ... RETURNING id of plain values (what bulk_create does, without a model
-    instance and a field conversion per value); the ids come back in the order of ``rows``."""
+def _insert(model, columns: list[str], rows: list[list[Any]], *, ids: bool = True) -> list[int]:
+    """Insert plain values (what bulk_create does, without a model instance and a field conversion
+    per value) and return the new ids in the order of ``rows`` (``ids=False``: none).
+
+    PostgreSQL: ids reserved from the table's sequence, then ``COPY`` (multi-row INSERTs go
+    through psycopg's client-side binding, which quotes each of 2.7 million values in Python).
+    SQLite: multi-row ``INSERT ... RETURNING``, 1,000 rows per statement."""
+    if connection.vendor == "postgresql":
+        return _copy_postgresql(model, columns, rows, ids=ids)
     by_attname = {f.attname: f.column for f in model._meta.concrete_fields}
     qn = connection.ops.quote_name
     head = f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(by_attname[c]) for c in columns)}) VALUES "
     one = "(" + ", ".join(["%s"] * len(columns)) + ")"
     pk = qn(model._meta.pk.column)
-    ids: list[int] = []
+    out: list[int] = []
     with connection.cursor() as cursor:
         for start in range(0, len(rows), INSERT_BATCH):
             chunk = rows[start:start + INSERT_BATCH]
             cursor.execute(head + ", ".join([one] * len(chunk)) + f" RETURNING {pk}",
                            [v for row in chunk for v in row])
-            ids.extend(r[0] for r in cursor.fetchall())
-    return ids
+            out.extend(r[0] for r in cursor.fetchall())
+    return out if ids else []
+
+
+def _copy_postgresql(model, columns: list[str], rows: list[list[Any]], *, ids: bool) -> list[int]:
+    by_attname = {f.attname: f.column for f in model._meta.concrete_fields}
+    qn = connection.ops.quote_name
+    table, pk = model._meta.db_table, model._meta.pk
+    out: list[int] = []
+    with connection.cursor() as cursor:
+        # the GIN indexes over search_text merge their pending entries with work_mem: give them room
+        # for this transaction only (a third faster for 100,000 customers)
+        cursor.execute("SET LOCAL work_mem = '256MB'")
+        if ids:
+            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                           [table, pk.column, len(rows)])
+            out = sorted(r[0] for r in cursor.fetchall())
+            columns = [pk.attname, *columns]
+            rows = [[pk_value, *row] for pk_value, row in zip(out, rows, strict=True)]
+        sql = f"COPY {qn(table)} ({', '.join(qn(by_attname[c]) for c in columns)}) FROM STDIN"
+        with cursor.cursor.copy(sql) as copy:
+            for row in rows:
+                copy.write_row(row)
+    return out
 
 
 def _constant_columns(model, instance, skip: set[str]) -> tuple[list[str], list[Any]]:
@@ -653,7 +681,7 @@ def _insert_audit(actor: User, action: str, targets: list[tuple[int, str]], now)
                           changes={})
     const_names, const_values = _constant_columns(AuditEvent, template, {"target_id", "target_label", "customer_id"})
     _insert(AuditEvent, ["target_id", "target_label", "customer_id", *const_names],
-            [[pk, label[:300], pk, *const_values] for pk, label in targets])
+            [[pk, label[:300], pk, *const_values] for pk, label in targets], ids=False)
 
 
 _UPDATE_FIELDS = ["type", "name", "short_name", "credit_code", "region_code", "address", "phone", "status", "grade",
