@@ -69,6 +69,9 @@ def profiles_load(*, seed: int, customers: Sequence, customer_ids: Sequence[int]
     ``DemoCustomer`` rows (owner username, data), ``customer_ids`` their ids, ``deleted`` the
     indexes of the ones in the recycle bin (left alone)."""
     rng = random.Random(f"{seed}:profile")
+    from pharmcrm.core.models import AuditEvent
+
+    first_event = AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     counts = dict.fromkeys(("invoice_profiles", "shipping_addresses", "wanted_regions", "product_fields",
                             "products_of_interest", "key_accounts", "competitors", "hospitals_graded",
                             "chain_stores"), 0)
@@ -149,7 +152,29 @@ def profiles_load(*, seed: int, customers: Sequence, customer_ids: Sequence[int]
                     "name": name, "products": pushed, "notes": rng.choice(COMPETITOR_NOTES)})
                 counts["competitors"] += 1
     counts["chain_stores"] = _chains(rng, customers, customer_ids, deleted, users)
+    _date_back(first_event)
     return counts
+
+
+def _date_back(first_event: int) -> None:
+    """Date the profile's audit events (and the rows they made) to the customer's first weeks
+    in the system, as if filled in at onboarding, instead of all at the moment of the load."""
+    import datetime
+
+    from django.utils import timezone
+
+    from pharmcrm.core.models import AuditEvent
+
+    now = timezone.now()
+    events = list(AuditEvent.objects.filter(pk__gt=first_event, customer_id__isnull=False)
+                  .exclude(action="create").order_by("pk"))
+    since = dict(Customer.objects.filter(pk__in={e.customer_id for e in events}).values_list("pk", "created_at"))
+    step: dict[int, int] = {}
+    for e in events:
+        n = step[e.customer_id] = step.get(e.customer_id, 0) + 1
+        at = since[e.customer_id] + datetime.timedelta(days=1 + e.customer_id % 9, minutes=7 * n)
+        e.created_at = min(at, now - datetime.timedelta(minutes=30 - min(n, 29)))
+    AuditEvent.objects.bulk_update(events, ["created_at"], batch_size=500)
 
 
 def _hospital_fields(rng: random.Random, owner: User, cid: int, data: dict) -> None:

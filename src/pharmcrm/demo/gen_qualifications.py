@@ -232,6 +232,7 @@ def qualifications_load(*, seed: int, customers: list, customer_ids: list[int], 
     from django.utils import timezone
 
     from pharmcrm.core.models import AuditEvent
+    from pharmcrm.customers.models import Customer
     from pharmcrm.qualifications import rules, services
     from pharmcrm.qualifications.models import QualificationDocument
 
@@ -270,10 +271,14 @@ def qualifications_load(*, seed: int, customers: list, customer_ids: list[int], 
             voided += 1
     # Spread the upload times over the past (before the renewals), as in a real database.
     rows = list(QualificationDocument.objects.order_by("pk"))
+    since = dict(Customer.objects.filter(pk__in={d.customer_id for d in rows}).values_list("pk", "created_at"))
     for d in rows:
         start = d.valid_from or (today - datetime.timedelta(days=300))
         days_ago = max(1, min((today - start).days, 700)) if start <= today else 1
         d.created_at = now - datetime.timedelta(days=days_ago, minutes=(d.pk * 41) % 600)
+        # filed once the customer was in the system (a licence may be older than that)
+        d.created_at = max(d.created_at, since[d.customer_id] + datetime.timedelta(hours=2 + d.pk % 70))
+        d.created_at = min(d.created_at, now - datetime.timedelta(minutes=5))
         d.updated_at = d.voided_at or d.created_at
     created = {d.pk: d.created_at for d in rows}
     for d in rows:
