@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import F, Lookup, Q, QuerySet
+from django.db.models import Exists, F, Lookup, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from pharmcrm.core.errors import NotFound
@@ -209,11 +209,22 @@ def customer_shares(*, actor: User, customer_id: int) -> QuerySet:
 
 
 def customer_permissions(*, actor: User, customer: Customer) -> dict[str, bool]:
-    return {
-        "write": visibility.can_write(actor, customer.pk),
-        "manage": visibility.can_manage(actor, customer.pk),
-        "transfer": visibility.can_transfer(actor, customer.pk),
+    """What ``actor`` may do with ``customer``: exactly ``visibility.can_write``, ``can_manage``
+    and ``can_transfer``, asked in ONE query (three EXISTS over the same sets) instead of three."""
+    scopes = {
+        "write": visibility.writable_customers(actor),
+        "manage": visibility.manageable_customers(actor),
+        "transfer": visibility.transferable_customers(actor),
     }
+    perms = dict.fromkeys(scopes, False)
+    asked = {key: qs for key, qs in scopes.items() if not qs.query.is_empty()}
+    if asked:
+        row = (Customer.objects.filter(pk=customer.pk)
+               .annotate(**{f"may_{key}": Exists(qs.filter(pk=OuterRef("pk"))) for key, qs in asked.items()})
+               .values(*(f"may_{key}" for key in asked)).first())
+        if row:
+            perms.update({key: bool(row[f"may_{key}"]) for key in asked})
+    return perms
 
 
 def transfer_logs(*, actor: User) -> QuerySet:
