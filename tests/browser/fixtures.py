@@ -4,6 +4,7 @@ Fixtures for every browser test (the settings pages reuse them):
   browser            one Chromium per session (skipped without /usr/bin/chromium, failed if CI is set)
   page_as(user, ...)  a fresh page logged in as ``user`` through the login form; console errors and
                      uncaught page errors collected while it lives fail the test at teardown
+  regions            the administrative divisions loaded for a live-server (transactional) test
 """
 
 import os
@@ -94,3 +95,18 @@ def page_as(browser, live_server, transactional_db):
     for ctx in contexts:
         ctx.close()
     assert not errors, "browser console errors:\n" + "\n".join(errors)
+
+
+@pytest.fixture
+def regions(transactional_db):
+    """The administrative divisions for a live-server test: a transactional test's flush empties
+    the table the migration filled, so load it again (and clear the lookup cache around it)."""
+    from pharmcrm.core import regions as R
+    from pharmcrm.core.models import Region
+    from pharmcrm.core.regions_load import regions_read, regions_sync
+
+    if not Region.objects.exists():
+        regions_sync(Region, regions_read())
+    R.regions_cache_clear()
+    yield
+    R.regions_cache_clear()

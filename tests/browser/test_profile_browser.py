@@ -6,23 +6,11 @@ from __future__ import annotations
 
 import pytest
 
-from pharmcrm.core import regions as R
-from pharmcrm.core.models import Region
-from pharmcrm.core.regions_load import regions_read, regions_sync
 from pharmcrm.customers.models import InvoiceProfile, ShippingAddress
 from tests.factories import VALID_CREDIT_CODE, make_customer
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
-
-@pytest.fixture
-def regions(transactional_db):
-    """A transactional test's flush empties the table the migration filled: load it again."""
-    if not Region.objects.exists():
-        regions_sync(Region, regions_read())
-    R.regions_cache_clear()
-    yield
-    R.regions_cache_clear()
 
 
 @pytest.fixture

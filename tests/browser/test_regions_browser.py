@@ -5,9 +5,6 @@ import re
 
 import pytest
 
-from pharmcrm.core import regions as R
-from pharmcrm.core.models import Region
-from pharmcrm.core.regions_load import regions_read, regions_sync
 from pharmcrm.customers.models import Customer
 from tests.factories import make_customer
 
@@ -15,15 +12,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
 P0, P1, P2 = "#id_region_code", "#id_region_code_1", "#id_region_code_2"
 
-
-@pytest.fixture
-def regions(transactional_db):
-    """A transactional test's flush empties the table the migration filled: load it again."""
-    if not Region.objects.exists():
-        regions_sync(Region, regions_read())
-    R.regions_cache_clear()
-    yield
-    R.regions_cache_clear()
 
 
 def _wait_options(page, selector, code):

@@ -15,9 +15,7 @@ from __future__ import annotations
 
 import datetime
 import json
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from importlib import import_module
 
 from django.db.models import Q, QuerySet
 from django.utils.text import capfirst
@@ -26,6 +24,7 @@ from django.utils.translation import gettext_lazy
 
 from pharmcrm.contacts.models import BusinessRole, Contact, Employment, Gender
 from pharmcrm.core.models import AuditEvent
+from pharmcrm.core.registry import resolve
 from pharmcrm.customers.models import Customer
 from pharmcrm.org import visibility
 from pharmcrm.org.models import User
@@ -55,18 +54,13 @@ def register_source(dotted: str) -> None:
         SOURCES.append(dotted)
 
 
-def _resolve(dotted: str) -> Callable[..., Iterable[Interaction]]:
-    module, _sep, name = dotted.partition(":")
-    return getattr(import_module(module), name)
-
-
 def contact_interactions(*, actor: User, contact: Contact, limit: int = 100) -> list[Interaction]:
     """Newest first, at most ``limit``, only what ``actor`` may see. ``contact`` must come
     from ``selectors.contact_get`` (visibility-checked)."""
     visible_ids = visibility.visible_customers(actor).values("id")
     rows: list[Interaction] = []
     for dotted in SOURCES:
-        rows.extend(_resolve(dotted)(actor=actor, contact=contact, visible_customer_ids=visible_ids, limit=limit))
+        rows.extend(resolve(dotted)(actor=actor, contact=contact, visible_customer_ids=visible_ids, limit=limit))
     rows.sort(key=lambda r: r.when, reverse=True)
     return rows[:limit]
 

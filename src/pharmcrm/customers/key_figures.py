@@ -13,15 +13,15 @@ their placeholder until an issue plugs a function in.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from importlib import import_module
 from typing import Any
 
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
+
+from pharmcrm.core.registry import resolve
 
 
 @dataclass(frozen=True)
@@ -43,15 +43,10 @@ class KeyFigure:
     show: str | None = None
 
     def load(self, customer, perms, user) -> FigureValue | None:
-        return _resolve(self.value)(customer, perms, user) if self.value else None
+        return resolve(self.value)(customer, perms, user) if self.value else None
 
     def visible(self, customer, perms, user) -> bool:
-        return self.show is None or bool(_resolve(self.show)(customer, perms, user))
-
-
-def _resolve(dotted: str) -> Callable:
-    module, _sep, name = dotted.partition(":")
-    return getattr(import_module(module), name)
+        return self.show is None or bool(resolve(self.show)(customer, perms, user))
 
 
 _HERE = "pharmcrm.customers.key_figures"

@@ -13,13 +13,14 @@ number of queries. Later issues (follow-ups, visits, orders, tenders) add a sour
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from importlib import import_module
 from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from pharmcrm.core.registry import resolve
 
 PAGE_SIZE = 30
 MAX_OFFSET = 3000  # deeper than anyone scrolls; keeps each source's query bounded
@@ -44,9 +45,7 @@ class TimelineSource:
     entries: str  # dotted path "module:function"
 
     def load(self, customer, user, perms, *, limit: int) -> list[TimelineEntry]:
-        module, _sep, name = self.entries.partition(":")
-        func: Callable[..., Iterable[TimelineEntry]] = getattr(import_module(module), name)
-        return list(func(customer, user, perms, limit=limit))
+        return list(resolve(self.entries)(customer, user, perms, limit=limit))
 
 
 SOURCES: list[TimelineSource] = [

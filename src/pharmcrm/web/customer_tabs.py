@@ -8,11 +8,11 @@ template needs (through selectors — the customer is already visibility-checked
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from importlib import import_module
 
 from django.utils.translation import gettext_lazy as _
+
+from pharmcrm.core.registry import resolve
 
 
 @dataclass(frozen=True)
@@ -24,15 +24,10 @@ class CustomerTab:
     show: str | None = None  # dotted path "module:function" or None = always
 
     def load_context(self, request, customer, perms) -> dict:
-        return _resolve(self.context)(request, customer, perms)
+        return resolve(self.context)(request, customer, perms)
 
     def visible(self, request, customer, perms) -> bool:
-        return self.show is None or bool(_resolve(self.show)(request, customer, perms))
-
-
-def _resolve(dotted: str) -> Callable:
-    module, _sep, name = dotted.partition(":")
-    return getattr(import_module(module), name)
+        return self.show is None or bool(resolve(self.show)(request, customer, perms))
 
 
 _VIEWS = "pharmcrm.web.views.customers"
