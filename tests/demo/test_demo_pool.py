@@ -17,9 +17,24 @@ from pharmcrm.org.models import User
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def demo(settings):
+def _clock_at(monkeypatch, hour: int, minute: int) -> None:
+    """Run the clock as if it were ``hour:minute`` today in Asia/Shanghai (still ticking)."""
+    from django.utils import timezone
+
+    real_now = timezone.now
+    local = timezone.localtime(real_now())
+    target = local.replace(hour=hour, minute=minute)
+    offset = target - local
+    monkeypatch.setattr(timezone, "now", lambda: real_now() + offset)
+
+
+# the demo is loaded whenever `make run` first starts: mid-morning, and in the small hours (a
+# follow-up "29 days and a few hours ago" then falls a day earlier, and the customer that should
+# only be warned is recycled at once)
+@pytest.fixture(params=[(10, 0), (3, 30)], ids=["morning", "small-hours"])
+def demo(settings, monkeypatch, request):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    _clock_at(monkeypatch, *request.param)
     call_command("demo_load", stdout=io.StringIO())
 
 

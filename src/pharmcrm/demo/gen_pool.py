@@ -100,9 +100,14 @@ def pool_load(*, seed: int, customer_ids: list[int], users: dict[str, User], fre
 
     # 2. due soon: the owner is warned (zhangwei, the demo rep, sees it on his customer pages)
     soon = take("zhangwei", 3, prefer=(CustomerStatus.PROSPECT,)) + take("huanglei", 1) + take("hanbing", 1)
+    today = pool.local_day(now)
     for i, c in enumerate(soon):
-        followed = now - datetime.timedelta(days=27 + i % 3, hours=rng.randrange(1, 8))
-        # owned for 40 days (so the 90-day deal rule is far away), last followed up 27-29 days ago
+        # last followed up 27-29 local days ago, during office hours: due in 1-3 days whatever the
+        # hour the demo is loaded at (a moment "29 days and a few hours ago" falls on the day
+        # before when loaded in the small hours, and the customer would be recycled at once)
+        followed = min(now, pool.local_midnight(today - datetime.timedelta(days=27 + i % 3))
+                       + datetime.timedelta(hours=9 + rng.randrange(0, 9)))
+        # owned for 40 days (so the 90-day deal rule is far away)
         Customer.objects.filter(pk=c.pk).update(owned_since=now - datetime.timedelta(days=40),
                                                 last_followup_at=followed)
     # 3. neglected: the daily job returns them to their pools
