@@ -115,9 +115,10 @@ def current_contacts(customer, perms, user) -> FigureValue:
 
 
 def qualification_state(customer, perms, user) -> FigureValue:
-    from pharmcrm.qualifications.models import CustomerQualificationState, QualificationFlag
+    from pharmcrm.qualifications.models import QualificationFlag
+    from pharmcrm.qualifications.selectors import qualification_state_of
 
-    state = CustomerQualificationState.objects.filter(customer_id=customer.pk).first()
+    state = qualification_state_of(customer)
     link = "?tab=qualifications"
     if state is None or state.flag == QualificationFlag.MISSING:
         missing = len(state.missing_types) if state else 0

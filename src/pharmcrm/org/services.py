@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from pharmcrm.core import request_memo
 from pharmcrm.core.audit import audit_record, diff, snapshot
 from pharmcrm.core.errors import ApplicationError, NotFound, PermissionDenied
 from pharmcrm.org.models import (
@@ -85,6 +86,7 @@ def department_create(*, actor: User, name: str, parent_id: int | None = None, s
             for a, d in DepartmentClosure.objects.filter(descendant=parent).values_list("ancestor_id", "depth")
         ]
     DepartmentClosure.objects.bulk_create(rows)
+    request_memo.forget()
     audit_record(actor=actor, action="create", target=dept, changes={"name": [None, name],
                  "parent": [None, parent and str(parent)]})
     return dept
@@ -135,6 +137,7 @@ def _closure_move(dept: Department, new_parent: Department | None) -> None:
     subtree = list(DepartmentClosure.objects.filter(ancestor=dept).values_list("descendant_id", "depth"))
     sub_ids = [d for d, _ in subtree]
     DepartmentClosure.objects.filter(descendant_id__in=sub_ids).exclude(ancestor_id__in=sub_ids).delete()
+    request_memo.forget()
     if new_parent is None:
         return
     ancestors = list(DepartmentClosure.objects.filter(descendant=new_parent).values_list("ancestor_id", "depth"))
@@ -145,6 +148,7 @@ def _closure_move(dept: Department, new_parent: Department | None) -> None:
             for d, dd in subtree
         ]
     )
+    request_memo.forget()
 
 
 @transaction.atomic
@@ -169,6 +173,7 @@ def department_delete(*, actor: User, department_id: int) -> None:
                                code="not_empty")
     audit_record(actor=actor, action="delete", target=dept, changes={"name": [dept.name, None]})
     dept.delete()
+    request_memo.forget()
 
 
 @transaction.atomic

@@ -48,6 +48,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.db.models import Exists, F, Lookup, OuterRef, Q, QuerySet
 
+from pharmcrm.core import request_memo
 from pharmcrm.org.models import DepartmentClosure, Role, RoleScope, ShareGroupMember, User
 
 # Above this many visible customers, the "filter" shape beats "drive from ids". On PostgreSQL
@@ -74,6 +75,14 @@ def _share_model():
 def subtree_department_ids(user: User) -> QuerySet:
     """Sub-select of ids of every department below (and including) those ``user`` heads."""
     return DepartmentClosure.objects.filter(ancestor_id__in=user.headed_department_ids).values("descendant_id")
+
+
+def subtree_department_list(user: User) -> list[int]:
+    """``subtree_department_ids`` as a list, fetched once per request (every visibility check
+    of a page needs it: read, write, manage and transfer)."""
+    heads = tuple(user.headed_department_ids)
+    return request_memo.memoised(("subtree", heads), lambda: list(
+        DepartmentClosure.objects.filter(ancestor_id__in=heads).values_list("descendant_id", flat=True)))
 
 
 def _group_ids(user: User) -> QuerySet:
@@ -156,7 +165,7 @@ def _scope(user: User, *, write_only: bool, managers_only: bool = False, pool: b
         terms = [Q(owner_id=user.pk)] if owned else []
         if connection.vendor == "postgresql":
             if heads and (owned or pool_down):
-                subtree = list(subtree_department_ids(user).values_list("descendant_id", flat=True))
+                subtree = subtree_department_list(user)
                 if owned:
                     terms.append(Q(_EqualsAny(F("owner_department_id"), subtree)))
                 if pool_down:

@@ -117,6 +117,18 @@ def qualification_flag(customer_id: int) -> str:
     return flag or QualificationFlag.MISSING
 
 
+_STATE_ATTR = "_qualification_state"
+
+
+def qualification_state_of(customer) -> CustomerQualificationState | None:
+    """The stored state row of a customer instance the caller already may see (None: no
+    documents yet), kept on the instance: the page header's tag and the key figure read it
+    once per page."""
+    if _STATE_ATTR not in customer.__dict__:
+        customer.__dict__[_STATE_ATTR] = CustomerQualificationState.objects.filter(customer_id=customer.pk).first()
+    return customer.__dict__[_STATE_ATTR]
+
+
 @dataclass
 class OverviewRow:
     """One line of the customer's 资质 tab: a document, or a required type with none."""

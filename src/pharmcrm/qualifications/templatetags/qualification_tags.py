@@ -26,9 +26,11 @@ def validity_icon(status: str) -> str:
 
 @register.inclusion_tag("web/qualifications/_flag_tag.html", takes_context=True)
 def qualification_flag_tag(context, customer):
-    """The "资质齐全 / 资质缺失 / 资质过期" tag of the customer header (one query: the stored flag)."""
-    from pharmcrm.qualifications.selectors import qualification_flag
+    """The "资质齐全 / 资质缺失 / 资质过期" tag of the customer header (the stored state, read once
+    per page: the key figures read the same row)."""
+    from pharmcrm.qualifications.selectors import qualification_state_of
 
-    flag = qualification_flag(customer.pk)
+    state = qualification_state_of(customer)
+    flag = state.flag if state else QualificationFlag.MISSING
     return {"customer": customer, "flag": flag, "label": QualificationFlag(flag).label,
             "css": FLAG_CLASS.get(flag, "tag-grey")}
