@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "pharmcrm.catalog",
     "pharmcrm.qualifications",
     "pharmcrm.agency",
+    "pharmcrm.activities",
     "pharmcrm.api",
     "pharmcrm.web",
     "pharmcrm.demo",

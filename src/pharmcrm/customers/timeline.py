@@ -52,6 +52,7 @@ SOURCES: list[TimelineSource] = [
     TimelineSource("record", _("Customer record"), "pharmcrm.customers.timeline_sources:record_entries"),
     TimelineSource("ownership", _("Owner and pool"), "pharmcrm.customers.timeline_sources:ownership_entries"),
     TimelineSource("sharing", _("Sharing"), "pharmcrm.customers.timeline_sources:sharing_entries"),
+    TimelineSource("followups", _("Follow-ups"), "pharmcrm.activities.timeline:followup_entries"),
     TimelineSource("contacts", _("Contacts"), "pharmcrm.contacts.timeline:contact_entries"),
     TimelineSource("qualifications", _("Qualifications"), "pharmcrm.qualifications.timeline:qualification_entries"),
     TimelineSource("agreements", _("Agency agreements"), "pharmcrm.agency.timeline:agreement_entries"),
