@@ -218,11 +218,13 @@ def assert_engine_matches(world: World, *, user_ids=None, check_pairs=None) -> N
 
     Users are loaded fresh from the database (the engine caches roles/heads per instance).
     """
+    from pharmcrm.customers.models import Customer
     from pharmcrm.org import visibility
     from pharmcrm.org.models import User
 
     ids = sorted(world.users) if user_ids is None else list(user_ids)
     by_id = User.objects.in_bulk(ids)
+    customers = list(Customer.objects.all())
     for uid in ids:
         u = by_id[uid]
         got_v = set(visibility.visible_customers(u).values_list("id", flat=True))
@@ -244,6 +246,14 @@ def assert_engine_matches(world: World, *, user_ids=None, check_pairs=None) -> N
             assert got_owned == expected - pool, (name + "-pool", uid, got_owned ^ (expected - pool))
         got_t = set(visibility.transferable_customers(u).values_list("id", flat=True))
         assert got_t == world.transferable(uid), ("transferable", uid, got_t ^ world.transferable(uid))
+        # the same rule decided for one loaded row (the customer pages)
+        managed_incl_deleted = world.manageable(uid, include_deleted=True)
+        sets = world.visible(uid), world.writable(uid), world.manageable(uid), world.transferable(uid)
+        for c in customers:
+            expected = visibility.Rights(*(c.pk in s for s in sets))
+            assert visibility.customer_rights(u, c) == expected, ("rights", uid, c.pk)
+            got = visibility.customer_rights(u, c, include_deleted=True).manage
+            assert got == (c.pk in managed_incl_deleted), ("rights+deleted", uid, c.pk)
     for uid, cid in check_pairs or ():
         u = by_id[uid]
         assert visibility.can_see(u, cid) == world.can_see(uid, cid), ("can_see", uid, cid)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import Exists, F, Lookup, OuterRef, Q, QuerySet
+from django.db.models import F, Lookup, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from pharmcrm.core.errors import NotFound
@@ -182,16 +182,28 @@ def customer_list(*, actor: User, filters: CustomerFilters | None = None) -> Que
 
 
 def customer_get(*, actor: User, customer_id: int) -> Customer:
-    """The customer, or ``NotFound`` whether it is missing, deleted or invisible to ``actor``."""
+    """The customer, or ``NotFound`` whether it is missing, deleted or invisible to ``actor``.
+
+    The row is read by its key and the rule decided on it (``visibility.customer_rights``,
+    kept on the instance for ``customer_permissions``): the same answer as filtering
+    ``visible_customers``, without building and running the visibility query for one row."""
     customer = (
-        visibility.visible_customers(actor)
-        .select_related("owner", "owner_department", "created_by", "pool_department")
-        .filter(pk=customer_id)
+        Customer.objects.select_related("owner", "owner_department", "created_by", "pool_department")
+        .filter(pk=customer_id, deleted_at__isnull=True)
         .first()
     )
-    if customer is None:
+    if customer is None or not _rights(actor, customer).read:
         raise NotFound(_("Customer not found."))
     return customer
+
+
+def _rights(actor: User, customer: Customer) -> visibility.Rights:
+    # kept for this user object (a request's user; a reloaded user is asked afresh)
+    cached = getattr(customer, "_pharmcrm_rights", None)
+    if cached is None or cached[0] is not actor:
+        cached = (actor, visibility.customer_rights(actor, customer))
+        customer._pharmcrm_rights = cached
+    return cached[1]
 
 
 def customer_recycle_bin(*, actor: User) -> QuerySet:
@@ -210,21 +222,10 @@ def customer_shares(*, actor: User, customer_id: int) -> QuerySet:
 
 def customer_permissions(*, actor: User, customer: Customer) -> dict[str, bool]:
     """What ``actor`` may do with ``customer``: exactly ``visibility.can_write``, ``can_manage``
-    and ``can_transfer``, asked in ONE query (three EXISTS over the same sets) instead of three."""
-    scopes = {
-        "write": visibility.writable_customers(actor),
-        "manage": visibility.manageable_customers(actor),
-        "transfer": visibility.transferable_customers(actor),
-    }
-    perms = dict.fromkeys(scopes, False)
-    asked = {key: qs for key, qs in scopes.items() if not qs.query.is_empty()}
-    if asked:
-        row = (Customer.objects.filter(pk=customer.pk)
-               .annotate(**{f"may_{key}": Exists(qs.filter(pk=OuterRef("pk"))) for key, qs in asked.items()})
-               .values(*(f"may_{key}" for key in asked)).first())
-        if row:
-            perms.update({key: bool(row[f"may_{key}"]) for key in asked})
-    return perms
+    and ``can_transfer`` (``visibility.customer_rights``: no query when the actor owns the
+    customer or heads its department, one over the shares otherwise)."""
+    rights = _rights(actor, customer)
+    return {"write": rights.write, "manage": rights.manage, "transfer": rights.transfer}
 
 
 def transfer_logs(*, actor: User) -> QuerySet:

@@ -44,6 +44,8 @@ briefly. All shapes return the same set.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import Exists, F, Lookup, OuterRef, Q, QuerySet
@@ -249,6 +251,54 @@ def can_manage(user: User, customer_id: int, *, include_deleted: bool = False) -
 
 def can_transfer(user: User, customer_id: int) -> bool:
     return transferable_customers(user).filter(pk=customer_id).exists()
+
+
+@dataclass(frozen=True)
+class Rights:
+    """What a user may do with one customer: the four sets above, for one row."""
+
+    read: bool = False
+    write: bool = False
+    manage: bool = False
+    transfer: bool = False
+
+
+_NO_RIGHTS = Rights()
+
+
+def pool_ancestor_list(user: User) -> list[int]:
+    """``pool_ancestor_ids`` as a list, fetched once per request."""
+    dept = user.department_id
+    return request_memo.memoised(("ancestors", dept), lambda: list(
+        DepartmentClosure.objects.filter(descendant_id=dept).values_list("ancestor_id", flat=True)))
+
+
+def customer_rights(user: User, customer, *, include_deleted: bool = False) -> Rights:
+    """``user``'s rights on one loaded customer: the same rule as ``visible_customers``,
+    ``writable_customers``, ``manageable_customers`` and ``transferable_customers``, decided
+    from the row (owner, owner department, pool department, deleted) and the user's subtree
+    (memoised per request) instead of by a query over the sets. The shares are read only when
+    the structure does not already grant write (one small query); the pools above the user's
+    department only for a pool customer nothing else lets them read.
+
+    tests/org/reference.py checks it against the reference model for every user and customer
+    of the property-based and stateful worlds, next to the sets themselves."""
+    if not user.is_active or (customer.deleted_at is not None and not include_deleted):
+        return _NO_RIGHTS
+    owned = customer.owner_id is not None
+    if user.is_admin:
+        return Rights(read=True, write=True, manage=True, transfer=owned)
+    # the terms of ``_scope`` (pool=None), one by one, on this row
+    subtree = set(subtree_department_list(user)) if user.headed_department_ids else set()
+    below = customer.owner_department_id in subtree
+    if customer.owner_id == user.pk or below or customer.pool_department_id in subtree:
+        return Rights(read=True, write=True, manage=True, transfer=owned and below)
+    access = set(_share_model().objects.filter(
+        Q(user_id=user.pk) | Q(group_id__in=_group_ids(user)), customer_id=customer.pk,
+    ).values_list("access", flat=True))
+    read = bool(access) or (customer.pool_department_id is not None and reads_pool(user)
+                            and customer.pool_department_id in pool_ancestor_list(user))
+    return Rights(read=read, write="write" in access)
 
 
 def users_in_scope(user: User) -> QuerySet:
