@@ -12,6 +12,7 @@ from django.utils import timezone
 from pharmcrm.activities import services
 from pharmcrm.activities.models import FollowUp
 from tests.agency.helpers import make_product
+from tests.api.conftest import as_user  # noqa: F401  (a fixture for the API tests)
 from tests.contacts.conftest import new_contact
 from tests.factories import make_customer
 

@@ -23,6 +23,7 @@ from pharmcrm.api.contacts import router as contact_router
 from pharmcrm.api.customer_profile import router as customer_profile_router
 from pharmcrm.api.customer_timeline import router as customer_timeline_router
 from pharmcrm.api.customers import router as customer_router
+from pharmcrm.api.followups import router as followup_router
 from pharmcrm.api.imports import router as import_router
 from pharmcrm.api.org import router as org_router
 from pharmcrm.api.pool import router as pool_router
@@ -91,3 +92,4 @@ api.add_router("/", qualification_router)  # /customers/{id}/qualifications, /qu
 api.add_router("/catalog", catalog_router)
 api.add_router("/", pool_router)  # /pool..., /customers/{id}/pool-events
 api.add_router("/agreements", agency_router)
+api.add_router("/followups", followup_router)
