@@ -249,3 +249,28 @@ def test_editing_a_customer_whose_code_was_abolished(as_user, org):
     other = {**data, "name": "新客户"}
     r = c.post(reverse("web:customer_create"), other)  # but not chosen for a new one
     assert r.status_code == 400 and "已撤销或更名" in r.content.decode()
+
+
+def test_widget_html_is_kept_per_input(django_assert_num_queries):
+    """The picker is rendered on every customer list: the second rendering of the same inputs
+    is the kept HTML; any input that changes the HTML (value, name, attributes, language, the
+    compact form) gives its own."""
+    from django.utils import translation
+
+    from pharmcrm.web import regions as web_regions
+
+    web_regions._RENDERED.clear()
+    first = RegionWidget(compact=True).render("region", "330106", attrs={"id": "f-region"})
+    assert len(web_regions._RENDERED) == 1
+    assert RegionWidget(compact=True).render("region", "330106", attrs={"id": "f-region"}) is first
+    assert len(web_regions._RENDERED) == 1
+    others = [
+        RegionWidget(compact=True).render("region", "330100", attrs={"id": "f-region"}),
+        RegionWidget(compact=True).render("region_code", "330106", attrs={"id": "f-region"}),
+        RegionWidget(compact=True).render("region", "330106", attrs={"id": "other"}),
+        RegionWidget().render("region", "330106", attrs={"id": "f-region"}),
+    ]
+    with translation.override("en"):
+        others.append(RegionWidget(compact=True).render("region", "330106", attrs={"id": "f-region"}))
+    assert len({first, *others}) == 6 and len(web_regions._RENDERED) == 6
+    assert "Zhejiang" in others[-1] or "All regions" in others[-1]

@@ -19,7 +19,8 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
+from django.utils import translation
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -64,6 +65,10 @@ def _second_placeholder(parent: str | None) -> str:
     if kids and all(k.level == R.COUNTY for k in kids):
         return str(LEVEL_PLACEHOLDERS[2])  # 北京市 → 区县 directly
     return str(LEVEL_PLACEHOLDERS[1])
+
+
+_RENDERED: dict[tuple, str] = {}
+_RENDERED_MAX = 256
 
 
 class RegionWidget(forms.Widget):
@@ -118,6 +123,20 @@ class RegionWidget(forms.Widget):
             "direct_label": _("Administered directly by the province"),
         })
         return context
+
+    def render(self, name, value, attrs=None, renderer=None):
+        # The same inputs always give the same HTML (the regions are a versioned data file), and
+        # the customer list renders the picker on every request: keep what was rendered.
+        attrs = self.build_attrs(self.attrs, attrs)
+        key = (name, self.format_value(value), repr(sorted(attrs.items())), self.compact, self.search,
+               translation.get_language(), get_script_prefix(), R.regions_version())
+        html = _RENDERED.get(key)
+        if html is None:
+            html = super().render(name, value, attrs, renderer)
+            if len(_RENDERED) >= _RENDERED_MAX:
+                _RENDERED.clear()
+            _RENDERED[key] = html
+        return html
 
     def id_for_label(self, id_):
         return id_
