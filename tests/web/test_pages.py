@@ -32,6 +32,10 @@ CUSTOMER_ROUTES = [
     ("web:customer_release", "post", {"reason": "x"}),
     ("web:customer_pool_exempt", "get", {}),
     ("web:customer_pool_exempt", "post", {"exempt": "1"}),
+    # follow-ups (web/urls_followups.py)
+    ("web:customer_detail", "get", {"tab": "followups"}),
+    ("web:followup_create", "get", {}),
+    ("web:followup_create", "post", {"channel": "visit", "content": "x"}),
 ]
 
 

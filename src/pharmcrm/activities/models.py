@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from pharmcrm.core.models import TimeStamped
 
@@ -24,7 +25,7 @@ class Channel(models.TextChoices):
     VISIT = "visit", _("Visit")
     PHONE = "phone", _("Phone")
     WECHAT = "wechat", _("WeChat")
-    EMAIL = "email", _("Email")
+    EMAIL = "email", pgettext_lazy("follow-up channel", "Email")
     MEETING = "meeting", _("Meeting")
     EXHIBITION = "exhibition", _("Exhibition")
     OTHER = "other", _("Other")

@@ -36,6 +36,8 @@ TABS: list[CustomerTab] = [
     CustomerTab("overview", _("Overview"), "web/customers/_tab_overview.html", f"{_VIEWS}:overview_context"),
     CustomerTab("contacts", _("Contacts"), "web/contacts/_customer_tab.html",
                 "pharmcrm.web.views.contacts_tab:contacts_tab_context"),
+    CustomerTab("followups", _("Follow-ups"), "web/followups/_tab.html",
+                "pharmcrm.web.views.followups:tab_context"),
     CustomerTab("qualifications", _("Qualifications"), "web/qualifications/_tab.html",
                 "pharmcrm.web.views.qualifications:tab_context"),
     CustomerTab("agreements", _("Agency agreements"), "web/agency/_tab.html",
