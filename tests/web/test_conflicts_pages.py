@@ -227,3 +227,22 @@ def test_a_merged_customer_is_not_restored_from_the_web(org, existing):
     # the target's history shows the merge in Chinese
     html = c.get(reverse("web:customer_detail", args=[existing.pk]), {"tab": "history"}).content.decode()
     assert "合并了另一个客户" in html and "合并来源" in html
+
+
+def _badge(client) -> int:
+    html = client.get(reverse("web:customer_list")).content.decode()
+    link = html[html.index('data-testid="conflicts"'):].split("</a>")[0]
+    found = re.search(r'rounded-pill text-bg-danger">(\d+)<', link)
+    return int(found.group(1)) if found else 0
+
+
+def test_the_list_badge_follows_raise_and_decide(org, existing):
+    """The badge is kept a short while per user, and dropped at once when a conflict is raised
+    or decided: the claimant and the arbiter see the new number on their next page."""
+    rep, head, peer = _client(org.rep_px), _client(org.sh_head), _client(org.rep_gz)
+    assert (_badge(rep), _badge(head), _badge(peer)) == (0, 0, 0)  # now kept as 0 for each
+    _raise_through_pages(rep)
+    conflict = CustomerConflict.objects.get()
+    assert (_badge(rep), _badge(head), _badge(peer)) == (1, 1, 0)
+    head.post(reverse("web:conflict_decide", args=[conflict.pk]), {"decision": "transfer", "note": "先到先得"})
+    assert (_badge(rep), _badge(head), _badge(peer)) == (0, 0, 0)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
@@ -84,6 +85,25 @@ def conflict_counts(*, actor: User) -> dict[str, int]:
     if not actor.is_admin:
         counts.pop("all")
     return counts
+
+
+BADGE_SECONDS = 30
+
+
+def conflict_badge(*, actor: User) -> int:
+    """The number on the customer list's "duplicate conflicts" link: open conflicts waiting for
+    ``actor`` to decide (heads, administrators) or raised by them. Kept per user for
+    ``BADGE_SECONDS`` and dropped whenever a conflict is raised, withdrawn or decided (a change
+    of who heads what shows within the half minute)."""
+    from pharmcrm.customers.conflicts import BADGE_GENERATION_KEY
+
+    key = f"conflict-badge:{cache.get(BADGE_GENERATION_KEY, 0)}:{actor.pk}"
+    n = cache.get(key)
+    if n is None:
+        counts = conflict_counts(actor=actor)
+        n = counts.get("mine", 0) + (counts.get("arbitrate", 0) if actor.is_head or actor.is_admin else 0)
+        cache.set(key, n, BADGE_SECONDS)
+    return n
 
 
 def conflict_get(*, actor: User, conflict_id: int) -> CustomerConflict:

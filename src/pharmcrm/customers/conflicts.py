@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
@@ -49,7 +50,20 @@ def on_conflict_event(event: str, conflict: CustomerConflict) -> None:
 
 
 def _notify(event: str, conflict: CustomerConflict) -> None:
+    conflict_badge_forget()  # now, and again once committed (a page read in between keeps no old count)
+    transaction.on_commit(conflict_badge_forget)
     transaction.on_commit(lambda: on_conflict_event(event, conflict))
+
+
+BADGE_GENERATION_KEY = "conflict-badge-generation"
+
+
+def conflict_badge_forget() -> None:
+    """Drop every kept badge count (``conflict_selectors.conflict_badge``)."""
+    try:
+        cache.incr(BADGE_GENERATION_KEY)
+    except ValueError:  # not set yet (or evicted)
+        cache.set(BADGE_GENERATION_KEY, 1, None)
 
 
 # --- who arbitrates ------------------------------------------------------------------------

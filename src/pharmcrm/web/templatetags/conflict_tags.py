@@ -1,5 +1,5 @@
 """``{% open_conflicts as n %}``: open duplicate conflicts that wait for the user (to decide, or
-raised by them), one query; for the link on the customer list."""
+raised by them), for the link on the customer list (``conflict_selectors.conflict_badge``)."""
 
 from django import template
 
@@ -8,8 +8,6 @@ register = template.Library()
 
 @register.simple_tag(takes_context=True)
 def open_conflicts(context) -> int:
-    from pharmcrm.customers.conflict_selectors import conflict_counts
+    from pharmcrm.customers.conflict_selectors import conflict_badge
 
-    user = context["request"].user
-    counts = conflict_counts(actor=user)
-    return counts.get("arbitrate", 0) + counts.get("mine", 0) if user.is_head or user.is_admin else counts.get("mine", 0)
+    return conflict_badge(actor=context["request"].user)
