@@ -56,7 +56,7 @@ def test_read_write_share_may_log_read_only_share_is_refused(org, book):
     assert log(org.rep_px, book.pd1).author == org.rep_px
     with pytest.raises(PermissionDenied) as exc:
         log(org.rep_gz, book.pd1)
-    assert "share" in str(exc.value)
+    assert "共享" in str(exc.value)  # ask the owner to share it read-write
     assert not FollowUp.objects.filter(author=org.rep_gz).exists()
 
 
@@ -111,7 +111,7 @@ def test_after_the_window_only_a_comment(org, book):
     shift_created(fu, hours=24, minutes=1)
     with pytest.raises(ApplicationError) as exc:
         services.followup_update(actor=org.rep_pd1, followup_id=fu.pk, data={"result": "改了"})
-    assert exc.value.code == "edit_window_closed" and "comment" in exc.value.message
+    assert exc.value.code == "edit_window_closed" and "请添加评论" in exc.value.message
     assert FollowUp.objects.get(pk=fu.pk).result == ""
     c = services.followup_comment_add(actor=org.rep_pd1, followup_id=fu.pk, text="补充：主任下周出差")
     assert c.follow_up_id == fu.pk and c.author == org.rep_pd1
