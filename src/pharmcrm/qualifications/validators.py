@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -31,7 +32,7 @@ def validate_id_number(value: str) -> None:
         born = datetime.date(int(code[6:10]), int(code[10:12]), int(code[12:14]))
     except ValueError:
         born = None
-    if born is None or not (datetime.date(1900, 1, 1) <= born <= datetime.date.today()):
+    if born is None or not (datetime.date(1900, 1, 1) <= born <= timezone.localdate()):
         raise ValidationError(_("The ID card number contains no valid date of birth; please check it."),
                               code="id_birth")
     if id_check_char(code[:17]) != code[17]:
