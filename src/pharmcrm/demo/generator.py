@@ -486,6 +486,11 @@ def demo_load(seed: int = DEFAULT_SEED, *, password: str = DEMO_PASSWORD) -> dic
 
     pool_counts = pool_load(seed=seed, customer_ids=customer_ids, users=users, fresh=_fresh, now=now)
 
+    # Follow-ups (跟进记录) of the owned customers, the newest at each pool clock (demo/gen_followups.py).
+    from pharmcrm.demo.gen_followups import followups_load
+
+    followup_counts = followups_load(seed=seed, customer_ids=customer_ids, users=users, fresh=_fresh, now=now)
+
     # Agency agreements (代理协议): exclusive by province, city and hospital, expired, drafts (demo/gen_agency.py).
     from pharmcrm.demo.gen_agency import agency_load
 
@@ -511,6 +516,7 @@ def demo_load(seed: int = DEFAULT_SEED, *, password: str = DEMO_PASSWORD) -> dic
         **conflict_counts,
         **pool_counts,
         **agency_counts,
+        **followup_counts,
     }
 
 
