@@ -1,6 +1,6 @@
 """Browser: a rep opens a customer, logs a follow-up from the 跟进记录 tab with the last-ten panel
 beside the form (an error first: what was typed stays), sees it on the tab, and a head comments;
-the form is usable at 375 px."""
+the form and the list are usable at 375 px."""
 
 from __future__ import annotations
 
@@ -74,3 +74,7 @@ def test_the_form_at_375px(page_as, org, book):
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
     assert page.locator("[data-testid=last-ten-item]").count() == 1
     _shot(page, "mobile")
+    page.goto_path("/followups/")
+    assert page.locator("[data-testid=followup]").count() == 1
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    _shot(page, "list-mobile")

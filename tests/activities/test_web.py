@@ -180,3 +180,57 @@ def test_contact_page_shows_their_follow_ups(org, book, web):
     log(org.rep_pd1, book.pd1, "和王主任聊了新品", contact_ids=[book.wang.pk])
     html = web(org.rep_pd1).get(reverse("web:contact_detail", args=[book.wang.pk])).content.decode()
     assert "和王主任聊了新品" in html and "跟进（拜访）" in html
+
+
+def test_the_follow_up_list_in_the_navigation(org, book, web):
+    log(org.rep_pd1, book.pd1, "张伟的拜访", occurred_at=_ago(days=3))
+    log(org.pd_head, book.pd1, "组长的电话", channel="phone", occurred_at=_ago(days=1))
+    log(org.rep_pd2, book.pd2, "李娜的客户")
+    client = web(org.rep_pd1)
+    url = reverse("web:followup_list")
+    html = client.get(url).content.decode()
+    assert 'data-nav="followups"' in html and "跟进记录" in html
+    assert "张伟的拜访" in html and "组长的电话" in html and "李娜的客户" not in html
+    assert html.index("组长的电话") < html.index("张伟的拜访") and "上海仁济医院" in html
+    html = client.get(url, {"who": "me"}).content.decode()
+    assert "张伟的拜访" in html and "组长的电话" not in html
+    html = client.get(url, {"channel": "phone"}).content.decode()
+    assert "组长的电话" in html and "张伟的拜访" not in html
+    day = (timezone.localdate() - datetime.timedelta(days=2)).isoformat()
+    html = client.get(url, {"day_from": day}).content.decode()
+    assert "组长的电话" in html and "张伟的拜访" not in html
+    html = client.get(url, {"day_to": day, "channel": "nonsense", "day_from": "bad"}).content.decode()
+    assert "张伟的拜访" in html and "组长的电话" not in html  # malformed values are ignored, never a 500
+    head = web(org.pd_head).get(url).content.decode()
+    assert "李娜的客户" in head
+
+
+def test_the_list_query_count_is_constant(org, book, web):
+    client = web(org.pd_head)
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(reverse("web:followup_list")).status_code == 200
+        return len(ctx.captured_queries)
+
+    log(org.rep_pd1, book.pd1, contact_ids=[book.wang.pk], product_ids=[book.product.pk])
+    count()
+    first = count()
+    for c in (book.pd1, book.pd2, book.pd1, book.pd2):
+        log(c.owner, c)
+    assert count() == first
+
+
+def test_log_from_the_contact_page(org, book, web):
+    client = web(org.rep_pd1)
+    page = reverse("web:contact_detail", args=[book.wang.pk])
+    html = client.get(page).content.decode()
+    emp = book.wang.employments.get()
+    assert f'data-testid="log-followup-{emp.pk}"' in html
+    r = client.get(_new(book.pd1), {"contact": book.wang.pk, "next": page})
+    assert r.context["form"].initial["contacts"] == [book.wang.pk]
+    r = client.post(_new(book.pd1) + "?next=" + page, {
+        "occurred_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"), "channel": "wechat", "content": "微信沟通",
+        "contacts": [book.wang.pk], "next": page})
+    assert r.status_code == 302 and r["Location"] == page
+    assert "微信沟通" in client.get(page).content.decode()

@@ -8,6 +8,8 @@ number of queries whatever its length (author, customer; contacts, products, com
 
 from __future__ import annotations
 
+import datetime
+
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,6 +22,10 @@ from pharmcrm.org import visibility
 from pharmcrm.org.models import User
 
 LAST_N = 10
+
+
+def _midnight(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
 def visible_followups(actor: User) -> QuerySet:
@@ -42,10 +48,16 @@ def with_details(qs: QuerySet) -> QuerySet:
 
 
 def followup_list(*, actor: User, customer_id: int | None = None, contact_id: int | None = None,
-                  author_id: int | None = None, channel: str = "") -> QuerySet:
+                  author_id: int | None = None, channel: str = "", day_from: datetime.date | None = None,
+                  day_to: datetime.date | None = None) -> QuerySet:
     """Visible follow-ups, newest first; of one customer (``NotFound`` if it is invisible), of
-    one contact (across the customers ``actor`` sees), by one author, by channel."""
+    one contact (across the customers ``actor`` sees), by one author, by channel, on local days
+    ``day_from`` .. ``day_to`` (inclusive, Asia/Shanghai)."""
     qs = visible_followups(actor)
+    if day_from is not None:
+        qs = qs.filter(occurred_at__gte=_midnight(day_from))
+    if day_to is not None:
+        qs = qs.filter(occurred_at__lt=_midnight(day_to + datetime.timedelta(days=1)))
     if customer_id is not None:
         _customer(actor, customer_id)
         qs = qs.filter(customer_id=customer_id)
@@ -69,6 +81,14 @@ def followup_get(*, actor: User, followup_id: int) -> FollowUp:
     if fu is None:
         raise NotFound(_("Follow-up not found."))
     return fu
+
+
+def writable_customer_ids(actor: User, followups) -> set[int]:
+    """Of the customers of ``followups``, those ``actor`` may write (one query)."""
+    ids = {f.customer_id for f in followups}
+    if not ids:
+        return set()
+    return set(visibility.writable_customers(actor).filter(pk__in=ids).values_list("id", flat=True))
 
 
 def followup_permissions(*, actor: User, followup: FollowUp, can_write: bool | None = None) -> dict:

@@ -88,3 +88,29 @@ class CommentForm(forms.Form):
     text = forms.CharField(label=_("Comment"), max_length=2000,
                            widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
                            error_messages={"required": _("Write the comment.")})
+
+
+class FollowUpFilterForm(forms.Form):
+    """The filter bar of the follow-up list; every value lives in the URL."""
+
+    who = forms.ChoiceField(required=False)
+    channel = forms.ChoiceField(required=False)
+    day_from = forms.DateField(required=False, widget=DateInput())
+    day_to = forms.DateField(required=False, widget=DateInput())
+
+    def __init__(self, data):
+        super().__init__(data)
+        self.fields["who"].choices = [("", _("All I can see")), ("me", _("Logged by me"))]
+        self.fields["channel"].choices = [("", _("All channels")), *Channel.choices]
+        for field in self.fields.values():
+            css = "form-select form-select-sm" if isinstance(field.widget, forms.Select) else "form-control form-control-sm"
+            field.widget.attrs.setdefault("class", css)
+        self.fields["day_from"].widget.attrs["aria-label"] = _("From")
+        self.fields["day_to"].widget.attrs["aria-label"] = _("To")
+
+    def values(self) -> dict:
+        """The valid values; anything malformed in the URL is ignored, never a 500."""
+        self.is_valid()
+        d = getattr(self, "cleaned_data", {})
+        return {"who": d.get("who") or "", "channel": d.get("channel") or "", "day_from": d.get("day_from"),
+                "day_to": d.get("day_to")}

@@ -5,6 +5,7 @@ from django.urls import path
 from pharmcrm.web.views import followups
 
 urlpatterns = [
+    path("followups/", followups.followup_list, name="followup_list"),
     path("customers/<int:customer_id>/followups/new/", followups.followup_create, name="followup_create"),
     path("followups/<int:followup_id>/edit/", followups.followup_edit, name="followup_edit"),
     path("followups/<int:followup_id>/comments/", followups.followup_comment, name="followup_comment"),

@@ -22,7 +22,7 @@ from pharmcrm.catalog.models import Product, ProductStatus
 from pharmcrm.contacts.models import Employment
 from pharmcrm.core.errors import ApplicationError
 from pharmcrm.customers.selectors import customer_get, customer_permissions
-from pharmcrm.web.forms_followups import FIELD_MAP, CommentForm, FollowUpForm
+from pharmcrm.web.forms_followups import FIELD_MAP, CommentForm, FollowUpFilterForm, FollowUpForm
 from pharmcrm.web.views.common import apply_errors, int_or_none, web_view
 from pharmcrm.web.views.contacts import safe_next
 
@@ -66,6 +66,37 @@ def tab_context(request, customer, perms) -> dict:
         "comment_form": CommentForm(auto_id=False),
         "edit_hours": services.edit_hours(),
     }
+
+
+# --- the list (跟进记录 in the navigation) --------------------------------------------------
+
+@web_view
+def followup_list(request):
+    """The follow-ups the user can see (or logged themselves), newest first, by channel and days."""
+    form = FollowUpFilterForm(request.GET)
+    v = form.values()
+    qs = selectors.followup_list(actor=request.user, author_id=request.user.pk if v["who"] == "me" else None,
+                                 channel=v["channel"], day_from=v["day_from"], day_to=v["day_to"])
+    page = max(1, min(int_or_none(request.GET.get("page")) or 1, MAX_PAGE))
+    rows = list(qs[(page - 1) * PAGE_SIZE: page * PAGE_SIZE + 1])
+    has_next = len(rows) > PAGE_SIZE
+    rows = rows[:PAGE_SIZE]
+    writable = selectors.writable_customer_ids(request.user, rows)
+    for fu in rows:
+        fu.perms = selectors.followup_permissions(actor=request.user, followup=fu,
+                                                  can_write=fu.customer_id in writable)
+    params = {"who": v["who"], "channel": v["channel"],
+              "day_from": v["day_from"].isoformat() if v["day_from"] else "",
+              "day_to": v["day_to"].isoformat() if v["day_to"] else ""}
+
+    def url(n: int) -> str:
+        return "?" + urlencode({k: val for k, val in {**params, "page": n if n > 1 else ""}.items() if val})
+
+    return render(request, "web/followups/list.html", {
+        "form": form, "followups": rows, "page": page,
+        "prev_url": url(page - 1) if page > 1 else None, "next_url": url(page + 1) if has_next else None,
+        "filtered": any(params.values()), "comment_form": CommentForm(auto_id=False),
+    })
 
 
 # --- the form ------------------------------------------------------------------------------
