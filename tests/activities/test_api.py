@@ -76,6 +76,12 @@ def test_create_get_list(org, book, as_user):
     assert page["count"] == 13 and len(page["items"]) == 10 and page["items"][0]["content"] == "第11次"
     assert client.get("/followups", contact_id=book.wang.pk).json()["count"] == 1
     assert client.get("/followups", channel="phone").json()["count"] == 1
+    today = timezone.localdate().isoformat()
+    assert client.get("/followups", day_from=today, day_to=today).json()["count"] == 13
+    yesterday = (timezone.localdate() - datetime.timedelta(days=1)).isoformat()
+    assert client.get("/followups", day_to=yesterday).json()["count"] == (
+        1 if timezone.localdate(timezone.now() - datetime.timedelta(hours=2)) < timezone.localdate() else 0)
+    assert_error(client.get("/followups", day_from="bad"), 400)
 
 
 def test_errors_are_structured(org, book, as_user):

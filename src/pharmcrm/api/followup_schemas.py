@@ -92,6 +92,8 @@ class FollowUpQuery(PageQuery):
     author_id: Id | None = Field(None, description="logged by this user")
     channel: Literal[("", *Channel.values)] = Field("", description="visit, phone, wechat, email, meeting, "
                                                                      "exhibition, other")
+    day_from: datetime.date | None = Field(None, description="happened on or after this day (Asia/Shanghai)")
+    day_to: datetime.date | None = Field(None, description="happened on or before this day (Asia/Shanghai)")
 
 
 class FollowUpFieldsIn(InSchema):

@@ -34,7 +34,8 @@ def _detail(actor, followup_id: int):
 @router.get("", response=FollowUpPage, summary="Follow-ups I can see, newest first (by customer, contact, author)")
 def followup_list(request, query: Query[FollowUpQuery]):
     qs = selectors.followup_list(actor=request.auth, customer_id=query.customer_id, contact_id=query.contact_id,
-                                 author_id=query.author_id, channel=query.channel)
+                                 author_id=query.author_id, channel=query.channel, day_from=query.day_from,
+                                 day_to=query.day_to)
     return paginate(qs, query)
 
 
