@@ -32,11 +32,15 @@ def _raise(actor, data=DATA, reason="我去年就拜访过", **kw):
 
 def test_raise_records_the_claim_and_its_arbiter(org, existing):
     events = []
-    conflicts.conflict_listeners.append(lambda event, c: events.append((event, c.pk)))
+
+    def listener(event, c):
+        events.append((event, c.pk))
+
+    conflicts.conflict_listeners.append(listener)
     try:
         c = _raise(org.rep_px)  # 王芳, 浦西组; the owner is in 浦东组: both under 上海办事处
     finally:
-        conflicts.conflict_listeners.clear()
+        conflicts.conflict_listeners.remove(listener)  # not clear(): the notifications' listener stays
     assert c.customer == existing and c.owner == org.rep_pd1 and c.claimant == org.rep_px
     assert c.status == ConflictStatus.OPEN and c.matched_on == ["name", "phone"]
     assert c.arbiter_department == org.sh

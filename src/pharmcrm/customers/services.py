@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +28,22 @@ EDITABLE_FIELDS = [
 ]
 # hospital grade/beds/ownership and a store's head office (by id: the chain may be invisible to a reader)
 AUDIT_FIELDS = [*EDITABLE_FIELDS, *profile_services.HOSPITAL_FIELDS, "parent_chain_id", "owner", "owner_department"]
+
+# Event hooks (notifications register here from their AppConfig.ready(); this module imports
+# nothing of theirs). Called after commit only, never inside the transaction:
+#   share_listeners:    fn(actor, share)              a new share (of a user or a share group)
+#   transfer_listeners: fn(actor, log, {to_user_id: [customer_id, ...]})   one call per transfer
+share_listeners: list[Callable[..., Any]] = []
+transfer_listeners: list[Callable[..., Any]] = []
+
+
+def _after_commit(listeners: list[Callable[..., Any]], *args: Any) -> None:
+    def call() -> None:
+        for listener in list(listeners):
+            listener(*args)
+
+    if listeners:
+        transaction.on_commit(call, robust=True)  # a failing listener is logged, the change stands
 
 
 def _full_clean(customer: Customer, *, region_before: str | None = None, constraints: bool = True) -> None:
@@ -212,6 +228,7 @@ def share_create(
     )
     audit_record(actor=actor, action="share", target=share, customer_id=customer.pk, label=str(target),
                  changes={"shared_with": [None, str(target)], "access": [None, access]})
+    _after_commit(share_listeners, actor, share)
     return share
 
 
@@ -287,6 +304,7 @@ def _transfer(
     log = TransferLog.objects.create(actor=actor, reason=reason, keep_shares=keep_shares,
                                      customer_count=len(all_ids))
     items, events = [], []
+    received: dict[int, list[int]] = {}
     now = timezone.now()
     for a in assignments:
         to = successors[a.to_user_id]
@@ -295,6 +313,7 @@ def _transfer(
             if c.owner_id == to.pk:
                 continue
             items.append(TransferItem(log=log, customer_id=cid, from_user_id=c.owner_id, to_user_id=to.pk))
+            received.setdefault(to.pk, []).append(cid)
             events.append((c, {"owner": [str(c.owner), str(to)]}, cid))
         ids = [cid for cid in a.customer_ids if customers[cid].owner_id != to.pk]
         Customer.objects.filter(pk__in=ids).update(owner=to, owner_department_id=to.department_id, updated_at=now,
@@ -308,6 +327,8 @@ def _transfer(
     audit_bulk(actor=actor, action="transfer", targets=events)
     log.customer_count = len(items)
     log.save(update_fields=["customer_count"])
+    if received:
+        _after_commit(transfer_listeners, actor, log, received)
     return log
 
 
