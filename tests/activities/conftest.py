@@ -17,8 +17,17 @@ from tests.contacts.conftest import new_contact
 from tests.factories import make_customer
 
 
-def log(actor, customer, content="拜访药剂科，介绍新品", **data) -> FollowUp:
-    return services.followup_create(actor=actor, customer_id=customer.pk, data={"content": content, **data})
+def log(actor, customer, content="拜访药剂科，介绍新品", *, files=None, **data) -> FollowUp:
+    return services.followup_create(actor=actor, customer_id=customer.pk, data={"content": content, **data},
+                                    files=files)
+
+
+def pdf(name: str = "产品彩页.pdf"):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from pharmcrm.demo.gen_qualifications import placeholder_pdf
+
+    return SimpleUploadedFile(name, placeholder_pdf(), content_type="application/pdf")
 
 
 def shift_created(fu: FollowUp, **delta) -> None:

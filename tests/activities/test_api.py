@@ -12,12 +12,13 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from pharmcrm.activities.models import FollowUp, FollowUpComment
+from pharmcrm.activities.models import FollowUp, FollowUpAttachment, FollowUpComment
 from pharmcrm.customers.models import Customer
-from tests.activities.conftest import log, shift_created
+from tests.activities.conftest import log, pdf, shift_created
 from tests.api.conftest import assert_error
 from tests.api.routes import api_routes, concrete_path, path_params
 from tests.factories import make_share
+from tests.qualifications.api_helpers import Multipart
 
 pytestmark = pytest.mark.django_db
 
@@ -25,6 +26,8 @@ CALLS = {
     ("GET", "/followups/{followup_id}"): None,
     ("PATCH", "/followups/{followup_id}"): {"result": "改了"},
     ("POST", "/followups/{followup_id}/comments"): {"text": "补充"},
+    ("POST", "/followups/{followup_id}/attachments"): Multipart(),
+    ("GET", "/followups/{followup_id}/attachments/{attachment_id}"): None,
 }
 OUTSIDERS = ["rep_pd2", "rep_px", "rep_gz", "south_head", "finance"]
 
@@ -40,16 +43,23 @@ def test_every_followup_route_is_covered():
 
 @pytest.mark.parametrize("outsider", OUTSIDERS)
 def test_outsiders_get_404_on_every_followup_route(org, book, as_user, outsider):
-    fu = log(org.rep_pd1, book.pd1)
+    fu = log(org.rep_pd1, book.pd1, files=[pdf()])
+    att = fu.attachments.get()
     client = as_user(getattr(org, outsider))
-    before = (list(FollowUp.objects.values()), FollowUpComment.objects.count())
+    before = (list(FollowUp.objects.values()), FollowUpComment.objects.count(), FollowUpAttachment.objects.count())
     for method, template in sorted(followup_routes()):
         for fid in (fu.pk, fu.pk + 100000):  # hidden and missing: the same answer
             body = CALLS[(method, template)]
-            path = concrete_path(template, followup_id=fid)
-            r = client.request(method, path, body) if body is not None else client.request(method, path)
+            path = concrete_path(template, followup_id=fid, attachment_id=att.pk)
+            if isinstance(body, Multipart):
+                r = client.client.post("/api/v1" + path, data=body.data())
+            elif body is not None:
+                r = client.request(method, path, body)
+            else:
+                r = client.request(method, path)
             assert_error(r, 404, "not_found")
-    assert (list(FollowUp.objects.values()), FollowUpComment.objects.count()) == before
+    assert (list(FollowUp.objects.values()), FollowUpComment.objects.count(),
+            FollowUpAttachment.objects.count()) == before
     assert_error(client.get("/followups", customer_id=book.pd1.pk), 404, "not_found")
     assert_error(client.post("/followups", {"customer_id": book.pd1.pk, "content": "x"}), 404, "not_found")
     assert client.get("/followups").json()["count"] == 0
@@ -111,3 +121,28 @@ def test_update_within_the_window_then_comment(org, book, as_user):
     assert r.status_code == 201
     assert [c["text"] for c in client.get(f"/followups/{fu.pk}").json()["comments"]] == ["补充：样品已寄出",
                                                                                           "下周一起去"]
+
+
+def test_attachments_upload_and_download(org, book, as_user):
+    fu = log(org.rep_pd1, book.pd1)
+    client = as_user(org.rep_pd1)
+    r = client.client.post(f"/api/v1/followups/{fu.pk}/attachments", data=Multipart(files=2).data())
+    assert r.status_code == 201, r.content
+    atts = r.json()["attachments"]
+    assert [a["name"] for a in atts] == ["扫描件0.pdf", "扫描件1.pdf"] and atts[0]["content_type"] == "application/pdf"
+    r = client.get(f"/followups/{fu.pk}/attachments/{atts[0]['id']}")
+    assert r.status_code == 200 and r["X-Content-Type-Options"] == "nosniff"
+    assert b"".join(r.streaming_content).startswith(b"%PDF-")
+    assert_error(client.get(f"/followups/{fu.pk + 1}/attachments/{atts[0]['id']}"), 404)  # another follow-up's id
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    bad = SimpleUploadedFile("报价单.pdf", b"<html>not a pdf</html>", content_type="application/pdf")
+    body = assert_error(client.client.post(f"/api/v1/followups/{fu.pk}/attachments", data={"files": [bad]}), 400)
+    assert "files" in body["fields"]
+    assert_error(as_user(org.pd_head).client.post(f"/api/v1/followups/{fu.pk}/attachments",
+                                                  data=Multipart().data()), 403)
+    shift_created(fu, hours=25)
+    assert_error(client.client.post(f"/api/v1/followups/{fu.pk}/attachments", data=Multipart().data()), 400,
+                 "edit_window_closed")
+    # a head sees and downloads what the rep attached
+    assert as_user(org.pd_head).get(f"/followups/{fu.pk}/attachments/{atts[1]['id']}").status_code == 200

@@ -145,3 +145,27 @@ def test_comments_author_and_writers_only(org, book):
     assert set(exc.value.fields) == {"text"}
     assert FollowUpComment.objects.filter(follow_up=fu).count() == 1
     assert AuditEvent.objects.filter(action="followup_comment", customer_id=book.pd1.pk).count() == 1
+
+
+def test_attachments_are_checked_and_stored_safely(org, book, settings):
+    import os
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.activities.conftest import pdf
+
+    fu = log(org.rep_pd1, book.pd1, files=[pdf("产品彩页.pdf")])
+    att = fu.attachments.get()
+    assert att.original_name == "产品彩页.pdf" and att.file.name.startswith("followups/")
+    assert "产品彩页" not in att.file.name and att.content_type == "application/pdf"
+    assert AuditEvent.objects.get(action="followup_create").changes["attachments"] == [None, ["产品彩页.pdf"]]
+    # a disguised file and a missing content: both reported at once, nothing stored
+    before = sum(len(files) for _root, _dirs, files in os.walk(settings.MEDIA_ROOT))
+    fake = SimpleUploadedFile("报价单.pdf", b"<html>hi</html>", content_type="application/pdf")
+    with pytest.raises(ApplicationError) as exc:
+        log(org.rep_pd1, book.pd1, "", files=[pdf("好的.pdf"), fake])
+    assert set(exc.value.fields) == {"content", "files"}
+    assert sum(len(files) for _root, _dirs, files in os.walk(settings.MEDIA_ROOT)) == before
+    # the author adds files within the window
+    services.followup_update(actor=org.rep_pd1, followup_id=fu.pk, data={}, files=[pdf("样品照片.pdf")])
+    assert [a.original_name for a in fu.attachments.order_by("id")] == ["产品彩页.pdf", "样品照片.pdf"]

@@ -234,3 +234,25 @@ def test_log_from_the_contact_page(org, book, web):
         "contacts": [book.wang.pk], "next": page})
     assert r.status_code == 302 and r["Location"] == page
     assert "微信沟通" in client.get(page).content.decode()
+
+
+def test_attachments_on_the_form_and_the_tab(org, book, web):
+    from tests.activities.conftest import pdf
+
+    client = web(org.rep_pd1)
+    r = client.post(_new(book.pd1), {"occurred_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+                                     "channel": "visit", "content": "送彩页", "files": [pdf("彩页.pdf")]})
+    assert r.status_code == 302
+    att = FollowUp.objects.get().attachments.get()
+    html = client.get(_tab(book.pd1)).content.decode()
+    url = reverse("web:followup_attachment", args=[att.pk])
+    assert url in html and "彩页.pdf" in html
+    r = web(org.pd_head).get(url)
+    assert r.status_code == 200 and r["X-Content-Type-Options"] == "nosniff" and "inline" in r["Content-Disposition"]
+    assert web(org.rep_pd2).get(url).status_code == 404
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    fake = SimpleUploadedFile("报价.pdf", b"MZ\x90\x00 not a pdf", content_type="application/pdf")
+    r = web(org.rep_pd1).post(_new(book.pd1), {"occurred_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+                                               "channel": "visit", "content": "再送", "files": [fake]})
+    assert r.status_code == 400 and "报价.pdf" in r.content.decode() and 'data-testid="error-files"' in r.content.decode()

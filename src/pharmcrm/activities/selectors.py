@@ -14,7 +14,7 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from pharmcrm.activities.models import FollowUp, FollowUpComment
+from pharmcrm.activities.models import FollowUp, FollowUpAttachment, FollowUpComment
 from pharmcrm.activities.services import edit_deadline
 from pharmcrm.core.errors import NotFound
 from pharmcrm.customers.models import Customer
@@ -42,7 +42,7 @@ def _customer(actor: User, customer_id: int) -> Customer:
 
 def with_details(qs: QuerySet) -> QuerySet:
     return qs.select_related("author", "customer").prefetch_related(
-        "contacts", "products",
+        "contacts", "products", Prefetch("attachments", queryset=FollowUpAttachment.objects.order_by("id")),
         Prefetch("comments", queryset=FollowUpComment.objects.select_related("author").order_by("created_at", "id")),
     )
 
@@ -81,6 +81,18 @@ def followup_get(*, actor: User, followup_id: int) -> FollowUp:
     if fu is None:
         raise NotFound(_("Follow-up not found."))
     return fu
+
+
+def attachment_get(*, actor: User, attachment_id: int, followup_id: int | None = None) -> FollowUpAttachment:
+    """An attachment of a visible follow-up (of ``followup_id`` if given), or ``NotFound``
+    (missing or invisible alike)."""
+    qs = FollowUpAttachment.objects.filter(pk=attachment_id, follow_up__in=visible_followups(actor).values("id"))
+    if followup_id is not None:
+        qs = qs.filter(follow_up_id=followup_id)
+    att = qs.first()
+    if att is None:
+        raise NotFound(_("File not found."))
+    return att
 
 
 def writable_customer_ids(actor: User, followups) -> set[int]:

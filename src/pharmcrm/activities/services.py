@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
-from pharmcrm.activities.models import Channel, FollowUp, FollowUpComment
+from pharmcrm.activities.models import Channel, FollowUp, FollowUpAttachment, FollowUpComment
 from pharmcrm.catalog.models import Product
 from pharmcrm.contacts.models import Employment
 from pharmcrm.core.audit import audit_record, diff, snapshot
@@ -34,6 +34,7 @@ from pharmcrm.core.errors import ApplicationError, NotFound, PermissionDenied
 from pharmcrm.customers.models import Customer
 from pharmcrm.org import visibility
 from pharmcrm.org.models import User
+from pharmcrm.qualifications import uploads
 
 TEXT_FIELDS = ["content", "materials_sent", "price_quoted", "result", "next_plan"]
 FIELDS = ["occurred_at", "channel", *TEXT_FIELDS, "next_date", "contact_ids", "product_ids"]
@@ -197,12 +198,67 @@ def _names(fu: FollowUp) -> tuple[list[str], list[str]]:
     return ([c.name for c in fu.contacts.order_by("id")], [str(p) for p in fu.products.order_by("id")])
 
 
-@transaction.atomic
-def followup_create(*, actor: User, customer_id: int, data: dict[str, Any]) -> FollowUp:
-    """Log a follow-up with a customer ``actor`` may write; moves its pool clock forward."""
+def _checked(fu: FollowUp, data: dict[str, Any], files, *, creating: bool):
+    """The fields and the files checked together: every problem of both in one error."""
+    errors: list[ApplicationError] = []
+    ids = checked = None
+    try:
+        ids = _apply(fu, data, creating=creating)
+    except ApplicationError as exc:
+        errors.append(exc)
+    try:
+        checked = uploads.check_files(files, field="files", required=False)
+    except ApplicationError as exc:
+        errors.append(exc)
+    if errors:
+        fields: dict[str, list[str]] = {}
+        for exc in errors:
+            for name, messages in exc.fields.items():
+                fields.setdefault(name, []).extend(messages)
+        raise ApplicationError(errors[0].message, code=errors[0].code, fields=fields)
+    if checked and fu.pk and fu.attachments.count() + len(checked) > uploads.MAX_FILES_PER_DOCUMENT:
+        msg = _("At most %(n)d files per follow-up.") % {"n": uploads.MAX_FILES_PER_DOCUMENT}
+        raise ApplicationError(msg, code="too_many_files", fields={"files": [msg]})
+    return ids, checked
+
+
+def _attach(actor: User, fu: FollowUp, checked: list, stored: list[str]) -> list[str]:
+    rows = []
+    for f in checked:
+        name = uploads.store(f, folder="followups")
+        stored.append(name)
+        rows.append(FollowUpAttachment(follow_up=fu, file=name, original_name=f.original_name,
+                                       content_type=f.content_type, size=f.size, sha256=f.sha256,
+                                       uploaded_by=actor))
+    FollowUpAttachment.objects.bulk_create(rows)
+    return [f.original_name for f in checked]
+
+
+def _guard_files(fn):
+    """Stored files of a failed transaction are removed again (the database rolls back, the
+    file system does not) — as qualifications.services does."""
+
+    def run(*args, **kwargs):
+        stored: list[str] = []
+        try:
+            with transaction.atomic():
+                return fn(*args, stored=stored, **kwargs)
+        except BaseException:
+            uploads.discard(stored)
+            raise
+
+    run.__name__, run.__doc__, run.__wrapped__ = fn.__name__, fn.__doc__, fn
+    return run
+
+
+@_guard_files
+def followup_create(*, actor: User, customer_id: int, data: dict[str, Any], files=None,
+                    stored: list[str]) -> FollowUp:
+    """Log a follow-up with a customer ``actor`` may write; moves its pool clock forward.
+    ``files``: optional attachments (PDF, JPEG, PNG, WebP; size-limited; checked by content)."""
     customer = _customer_for_write(actor, customer_id)
     fu = FollowUp(customer=customer, author=actor)
-    contact_ids, product_ids = _apply(fu, data, creating=True)
+    (contact_ids, product_ids), checked = _checked(fu, data, files, creating=True)
     fu.save()
     if contact_ids:
         fu.contacts.set(contact_ids)
@@ -210,6 +266,8 @@ def followup_create(*, actor: User, customer_id: int, data: dict[str, Any]) -> F
         fu.products.set(product_ids)
     _move_clock(customer.pk, fu.occurred_at)
     values = _audit_values(fu, *_names(fu))
+    if checked:
+        values["attachments"] = _attach(actor, fu, checked, stored)
     audit_record(actor=actor, action="followup_create", target=fu, customer_id=customer.pk,
                  changes={k: [None, v] for k, v in values.items() if v not in ("", None, [])})
     return fu
@@ -223,9 +281,11 @@ def _followup_for_change(actor: User, followup_id: int) -> FollowUp:
     return fu
 
 
-@transaction.atomic
-def followup_update(*, actor: User, followup_id: int, data: dict[str, Any]) -> FollowUp:
-    """The author corrects their follow-up within the edit window; afterwards a comment adds to it."""
+@_guard_files
+def followup_update(*, actor: User, followup_id: int, data: dict[str, Any], files=None,
+                    stored: list[str]) -> FollowUp:
+    """The author corrects their follow-up within the edit window (``files`` are added to its
+    attachments); afterwards a comment adds to it."""
     fu = _followup_for_change(actor, followup_id)
     if fu.author_id != actor.pk:
         raise PermissionDenied(_("Only the author may edit a follow-up. Add a comment instead."))
@@ -237,7 +297,7 @@ def followup_update(*, actor: User, followup_id: int, data: dict[str, Any]) -> F
               "trusted. Add a comment to correct or complete it.") % {"h": edit_hours()},
             code="edit_window_closed")
     before = _audit_values(fu, *_names(fu))
-    contact_ids, product_ids = _apply(fu, data, creating=False)
+    (contact_ids, product_ids), checked = _checked(fu, data, files, creating=False)
     fu.save()
     if contact_ids is not None:
         fu.contacts.set(contact_ids)
@@ -245,6 +305,8 @@ def followup_update(*, actor: User, followup_id: int, data: dict[str, Any]) -> F
         fu.products.set(product_ids)
     _move_clock(fu.customer_id, fu.occurred_at)
     changes = diff(before, _audit_values(fu, *_names(fu)))
+    if checked:
+        changes["attachments"] = [None, _attach(actor, fu, checked, stored)]
     if changes:
         audit_record(actor=actor, action="followup_update", target=fu, customer_id=fu.customer_id, changes=changes)
     return fu

@@ -34,6 +34,17 @@ class CommentOut(Schema):
     created_at: datetime.datetime
 
 
+class AttachmentOut(Schema):
+    id: int
+    name: str = Field(description="the file name as uploaded")
+    content_type: str
+    size: int
+
+    @staticmethod
+    def resolve_name(obj) -> str:
+        return obj.original_name
+
+
 class FollowUpPermissions(Schema):
     edit: bool = Field(description="you are the author and the edit window is open")
     comment: bool = Field(description="you may add a comment (the author, or you may change the customer)")
@@ -51,6 +62,7 @@ class FollowUpOut(Schema):
     contacts: list[Ref] = Field(description="the contacts met (employed at the customer)")
     products: list[ProductRef] = Field(description="products discussed")
     materials_sent: str
+    attachments: list[AttachmentOut] = Field(description="download: GET /followups/{id}/attachments/{attachment_id}")
     price_quoted: str = Field(description="free text until quotations exist")
     result: str
     next_date: datetime.date | None
@@ -70,6 +82,10 @@ class FollowUpOut(Schema):
     @staticmethod
     def resolve_products(obj) -> list:
         return list(obj.products.all())
+
+    @staticmethod
+    def resolve_attachments(obj) -> list:
+        return list(obj.attachments.all())
 
     @staticmethod
     def resolve_comments(obj) -> list:

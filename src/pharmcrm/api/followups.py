@@ -8,7 +8,11 @@ enumerates them and tries each as a peer and as another branch.
 
 from __future__ import annotations
 
-from ninja import Query, Router, Status
+from urllib.parse import quote
+
+from django.http import FileResponse
+from django.utils.translation import gettext as _
+from ninja import File, Query, Router, Status, UploadedFile
 
 from pharmcrm.activities import selectors, services
 from pharmcrm.api.common import Id, paginate
@@ -21,6 +25,7 @@ from pharmcrm.api.followup_schemas import (
     FollowUpQuery,
     FollowUpUpdateIn,
 )
+from pharmcrm.core.errors import NotFound
 
 router = Router(tags=["follow-ups"])
 
@@ -70,3 +75,28 @@ def followup_update(request, followup_id: Id, payload: FollowUpUpdateIn):
 def followup_comment_add(request, followup_id: Id, payload: CommentIn):
     return Status(201, services.followup_comment_add(actor=request.auth, followup_id=followup_id,
                                                      text=payload.text))
+
+
+@router.post("/{followup_id}/attachments", response={201: FollowUpDetailOut},
+             summary="Attach files to my follow-up within the edit window (multipart: files; PDF, JPG, PNG, WebP)")
+def followup_attach(request, followup_id: Id, files: File[list[UploadedFile]] = None):
+    services.followup_update(actor=request.auth, followup_id=followup_id, data={}, files=list(files or []))
+    return Status(201, _detail(request.auth, followup_id))
+
+
+@router.get("/{followup_id}/attachments/{attachment_id}", response={200: None},
+            summary="Download an attachment (permission-checked)")
+def followup_attachment_download(request, followup_id: Id, attachment_id: Id):
+    att = selectors.attachment_get(actor=request.auth, attachment_id=attachment_id, followup_id=followup_id)
+    try:
+        handle = att.file.open("rb")
+    except OSError:
+        raise NotFound(_("File not found.")) from None
+    response = FileResponse(handle, content_type=att.content_type)
+    ascii_name = att.original_name.encode("ascii", "replace").decode("ascii").replace("?", "_").replace('"', "")
+    response["Content-Disposition"] = (f"attachment; filename=\"{ascii_name}\"; "
+                                       f"filename*=UTF-8''{quote(att.original_name)}")
+    response["Content-Length"] = str(att.size)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -139,12 +139,13 @@ def random_name(kind: str) -> str:
     return secrets.token_hex(16) + KINDS[kind][2]
 
 
-def store(checked: CheckedFile) -> str:
-    """Write the bytes under MEDIA_ROOT with a random name; returns the storage name."""
+def store(checked: CheckedFile, *, folder: str = "qualifications") -> str:
+    """Write the bytes under MEDIA_ROOT/<folder>/<year>/<month>/ with a random name; returns the
+    storage name (follow-up attachments use ``folder="followups"``)."""
     from django.utils import timezone
 
     now = timezone.localtime()
-    name = f"qualifications/{now:%Y}/{now:%m}/{random_name(checked.kind)}"
+    name = f"{folder}/{now:%Y}/{now:%m}/{random_name(checked.kind)}"
     return default_storage.save(name, ContentFile(checked.content))
 
 

@@ -7,6 +7,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from pharmcrm.activities.models import Channel
+from pharmcrm.qualifications import uploads
+from pharmcrm.web.forms_qualifications import FilesField
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 # service field -> form field
@@ -33,7 +35,7 @@ def _text(label, rows: int = 2, max_length: int = 2000, **kw) -> forms.CharField
 
 
 class FollowUpForm(forms.Form):
-    WIDE = ("content", "contacts", "products", "result", "next_plan")
+    WIDE = ("content", "contacts", "products", "result", "next_plan", "files")
     REQUIRED = ("occurred_at", "channel", "content")  # marked in the form
 
     occurred_at = forms.DateTimeField(
@@ -56,6 +58,7 @@ class FollowUpForm(forms.Form):
     next_date = forms.DateField(label=_("Next follow-up date"), required=False, widget=DateInput(),
                                 error_messages={"invalid": _("Enter a date such as 2026-03-01.")})
     next_plan = _text(_("Next follow-up plan"))
+    files = FilesField(label=_("Attachments"), required=False)
 
     def __init__(self, *args, contacts=(), products=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -71,6 +74,9 @@ class FollowUpForm(forms.Form):
                 widget.attrs.setdefault("class", "form-control")
         self.fields["products"].widget.attrs.update({"data-search": "1", "size": "6"})
         self.fields["content"].widget.attrs["autofocus"] = True
+        self.fields["files"].widget.attrs.update({"accept": uploads.ACCEPT, "multiple": True})
+        self.fields["files"].help_text = _("Materials sent, photos: PDF, JPG, PNG or WebP, at most %(mb)s MB each.") % {
+            "mb": uploads.max_mb_label()}
         if not contacts:
             del self.fields["contacts"]
 
@@ -79,9 +85,14 @@ class FollowUpForm(forms.Form):
         data = {name: d.get(name) for name in ("occurred_at", "channel", "content", "materials_sent", "price_quoted",
                                                "result", "next_date", "next_plan")}
         data["product_ids"] = list(d.get("products") or [])
+        # (the files go to the service separately: ``files_list``)
         if "contacts" in self.fields:
             data["contact_ids"] = list(d.get("contacts") or [])
         return data
+
+
+def files_list(form: FollowUpForm) -> list:
+    return form.cleaned_data.get("files") or []
 
 
 class CommentForm(forms.Form):

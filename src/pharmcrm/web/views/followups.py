@@ -5,10 +5,11 @@ selector, render."""
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,9 +21,9 @@ from pharmcrm.activities import selectors, services
 from pharmcrm.activities.models import FollowUp
 from pharmcrm.catalog.models import Product, ProductStatus
 from pharmcrm.contacts.models import Employment
-from pharmcrm.core.errors import ApplicationError
+from pharmcrm.core.errors import ApplicationError, NotFound
 from pharmcrm.customers.selectors import customer_get, customer_permissions
-from pharmcrm.web.forms_followups import FIELD_MAP, CommentForm, FollowUpFilterForm, FollowUpForm
+from pharmcrm.web.forms_followups import FIELD_MAP, CommentForm, FollowUpFilterForm, FollowUpForm, files_list
 from pharmcrm.web.views.common import apply_errors, int_or_none, web_view
 from pharmcrm.web.views.contacts import safe_next
 
@@ -132,11 +133,12 @@ def _product_choices(chosen=()) -> list[Product]:
     return active + extra
 
 
-def _form(data, customer_id: int, *, initial=None, chosen_contacts=(), chosen_products=()) -> FollowUpForm:
+def _form(data, customer_id: int, *, initial=None, chosen_contacts=(), chosen_products=(), files=None
+          ) -> FollowUpForm:
     if data is not None:
         chosen_contacts = [i for i in (int_or_none(v) for v in data.getlist("contacts")) if i]
         chosen_products = [i for i in (int_or_none(v) for v in data.getlist("products")) if i]
-    return FollowUpForm(data, initial=initial, contacts=_contact_choices(customer_id, chosen_contacts),
+    return FollowUpForm(data, files, initial=initial, contacts=_contact_choices(customer_id, chosen_contacts),
                         products=_product_choices(chosen_products))
 
 
@@ -156,10 +158,11 @@ def followup_create(request, customer_id: int):
         raise PermissionDenied(_("You may view this customer but not log follow-ups for it; ask its owner to "
                                  "share it with you read-write."))
     if request.method == "POST":
-        form = _form(request.POST, customer.pk)
+        form = _form(request.POST, customer.pk, files=request.FILES)
         if form.is_valid():
             try:
-                fu = services.followup_create(actor=request.user, customer_id=customer.pk, data=form.service_data())
+                fu = services.followup_create(actor=request.user, customer_id=customer.pk, data=form.service_data(),
+                                              files=files_list(form))
             except ApplicationError as exc:
                 apply_errors(form, exc, FIELD_MAP)
             else:
@@ -185,10 +188,11 @@ def followup_edit(request, followup_id: int):
     if not selectors.followup_permissions(actor=request.user, followup=fu)["edit"]:
         return _closed(request, fu)
     if request.method == "POST":
-        form = _form(request.POST, fu.customer_id)
+        form = _form(request.POST, fu.customer_id, files=request.FILES)
         if form.is_valid():
             try:
-                services.followup_update(actor=request.user, followup_id=fu.pk, data=form.service_data())
+                services.followup_update(actor=request.user, followup_id=fu.pk, data=form.service_data(),
+                                         files=files_list(form))
             except ApplicationError as exc:
                 if exc.code == "edit_window_closed":
                     return _closed(request, fu)
@@ -205,6 +209,26 @@ def followup_edit(request, followup_id: int):
                "next_plan": fu.next_plan}
     form = _form(None, fu.customer_id, initial=initial, chosen_contacts=contacts, chosen_products=products)
     return _render_form(request, customer=fu.customer, form=form, followup=fu)
+
+
+@web_view
+def followup_attachment(request, attachment_id: int):
+    """An attachment, only through this permission check (never a public URL); ``?download=1``
+    sends it as an attachment, otherwise inline (image, PDF viewer) — as qualification scans."""
+    att = selectors.attachment_get(actor=request.user, attachment_id=attachment_id)
+    try:
+        handle = att.file.open("rb")
+    except (FileNotFoundError, OSError):
+        raise NotFound(_("File not found.")) from None
+    response = FileResponse(handle, content_type=att.content_type)
+    disposition = "attachment" if request.GET.get("download") == "1" else "inline"
+    ascii_name = att.original_name.encode("ascii", "replace").decode("ascii").replace("?", "_").replace('"', "")
+    response["Content-Disposition"] = (f"{disposition}; filename=\"{ascii_name}\"; "
+                                       f"filename*=UTF-8''{quote(att.original_name)}")
+    response["Content-Length"] = str(att.size)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @web_view
