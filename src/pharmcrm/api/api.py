@@ -25,6 +25,7 @@ from pharmcrm.api.customer_timeline import router as customer_timeline_router
 from pharmcrm.api.customers import router as customer_router
 from pharmcrm.api.followups import router as followup_router
 from pharmcrm.api.imports import router as import_router
+from pharmcrm.api.notifications import router as notification_router
 from pharmcrm.api.org import router as org_router
 from pharmcrm.api.pool import router as pool_router
 from pharmcrm.api.qualifications import router as qualification_router
@@ -93,3 +94,4 @@ api.add_router("/catalog", catalog_router)
 api.add_router("/", pool_router)  # /pool..., /customers/{id}/pool-events
 api.add_router("/agreements", agency_router)
 api.add_router("/followups", followup_router)
+api.add_router("/notifications", notification_router)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
@@ -55,6 +56,23 @@ def build_navigation(user, path: str) -> list[NavItem]:
     return items
 
 
+class UnreadNotifications:
+    """The bell's number: counted once, and only if the page shows it (a partial never does)."""
+
+    def __init__(self, user):
+        self._user = user
+
+    @cached_property
+    def count(self) -> int:
+        from pharmcrm.notifications.selectors import unread_count
+
+        return unread_count(actor=self._user)
+
+    @property
+    def label(self) -> str:
+        return "99+" if self.count > 99 else str(self.count)
+
+
 def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
@@ -67,4 +85,5 @@ def navigation(request):
         "nav_items": build_navigation(user, request.path),
         "can_transfer": user.is_admin or user.is_head,
         "tokens_url": tokens_url,
+        "unread_notifications": UnreadNotifications(user),
     }
