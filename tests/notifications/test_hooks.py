@@ -133,3 +133,27 @@ def test_conflict_transferred_names_the_customer(org, django_capture_on_commit_c
         conflicts.conflict_decide(actor=org.sh_head, conflict_id=c.pk, decision="transfer")
     decided = Notification.objects.get(recipient=org.rep_px, kind=NotificationKind.CONFLICT_DECIDED)
     assert "国药控股（上海）有限公司" in decided.text and "Transferred to the claimant" in decided.text
+
+
+def test_listeners_are_registered_at_start_up():
+    from pharmcrm.notifications import hooks
+
+    assert hooks.on_share in services.share_listeners
+    assert hooks.on_transfer in services.transfer_listeners
+    assert hooks.on_conflict in conflicts.conflict_listeners
+    hooks.register()  # again: nothing is added twice
+    assert services.share_listeners.count(hooks.on_share) == 1
+
+
+@pytest.mark.django_db(transaction=True)  # a real commit (the capture helper ignores robust=True)
+def test_a_failing_listener_neither_breaks_the_share_nor_the_others(org):
+    def broken(actor, share):
+        raise RuntimeError("a broken listener")
+
+    services.share_listeners.insert(0, broken)
+    try:
+        c = make_customer(org.rep_pd1)
+        share = services.share_create(actor=org.rep_pd1, customer_id=c.pk, user_id=org.rep_gz.pk)
+    finally:
+        services.share_listeners.remove(broken)
+    assert share.pk and len(_of(org.rep_gz)) == 1

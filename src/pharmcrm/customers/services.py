@@ -38,12 +38,13 @@ transfer_listeners: list[Callable[..., Any]] = []
 
 
 def _after_commit(listeners: list[Callable[..., Any]], *args: Any) -> None:
-    def call() -> None:
-        for listener in list(listeners):
+    # one robust callback per listener: a failing one is logged, the change and the others stand
+    # (a function, not functools.partial: Django logs a robust failure with func.__qualname__)
+    for listener in list(listeners):
+        def call(listener=listener) -> None:
             listener(*args)
 
-    if listeners:
-        transaction.on_commit(call, robust=True)  # a failing listener is logged, the change stands
+        transaction.on_commit(call, robust=True)
 
 
 def _full_clean(customer: Customer, *, region_before: str | None = None, constraints: bool = True) -> None:
