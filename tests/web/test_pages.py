@@ -103,7 +103,8 @@ def test_logout_is_post(as_user, org):
 def test_pages_open_for_every_role(as_user, org, book, who):
     user = getattr(org, who)
     c = as_user(user)
-    for name in ["web:desktop", "web:customer_list", "web:customer_create", "web:customer_recycle_bin", "web:search"]:
+    for name in ["web:desktop", "web:customer_list", "web:customer_create", "web:customer_recycle_bin", "web:search",
+                 "web:notification_list"]:
         r = c.get(reverse(name))
         assert r.status_code == 200, (who, name)
     r = c.get(reverse("web:customer_transfer"))
