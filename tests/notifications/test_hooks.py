@@ -157,3 +157,16 @@ def test_a_failing_listener_neither_breaks_the_share_nor_the_others(org):
     finally:
         services.share_listeners.remove(broken)
     assert share.pk and len(_of(org.rep_gz)) == 1
+
+
+@pytest.mark.django_db(transaction=True)  # real commits and rollbacks
+def test_a_share_rolled_back_notifies_nobody_a_committed_one_does(org):
+    from django.db import transaction
+
+    c = make_customer(org.rep_pd1)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        services.share_create(actor=org.rep_pd1, customer_id=c.pk, user_id=org.rep_gz.pk)
+        raise RuntimeError("something later in the same request fails")
+    assert not Notification.objects.exists()
+    services.share_create(actor=org.rep_pd1, customer_id=c.pk, user_id=org.rep_gz.pk)
+    assert len(_of(org.rep_gz)) == 1
