@@ -502,6 +502,7 @@ def demo_load(seed: int = DEFAULT_SEED, *, password: str = DEMO_PASSWORD) -> dic
             org_services.user_deactivate(
                 actor=admin, user_id=users[u.username].pk, successor_id=users[u.leaves].pk
             )
+    _spread_load_changes(now)
     return {
         "departments": len(depts),
         "users": len(users),
@@ -518,6 +519,21 @@ def demo_load(seed: int = DEFAULT_SEED, *, password: str = DEMO_PASSWORD) -> dic
         **agency_counts,
         **followup_counts,
     }
+
+
+def _spread_load_changes(now: datetime.datetime) -> None:
+    """The loaders after the first spreading of times (profiles, chain stores, the pool, the
+    leaver's transfer) changed customers "now": give those a last change (and the stores a
+    creation) in the last weeks, a few of them today, so the desktop's "recently changed" and the
+    list's default order look like a company's, not like a database loaded a minute ago."""
+    recent = now - datetime.timedelta(hours=1)
+    rows = list(Customer.objects.filter(updated_at__gte=recent).order_by("pk"))
+    for c in rows:
+        if c.created_at >= recent:
+            c.created_at = now - datetime.timedelta(days=20 + c.pk % 40, minutes=(c.pk * 37) % 600)
+        back = datetime.timedelta(days=(c.pk * 7) % 15, minutes=20 + (c.pk * 53) % 600)
+        c.updated_at = max(c.created_at, now - back)
+    Customer.objects.bulk_update(rows, ["created_at", "updated_at"], batch_size=500)
 
 
 def _fresh(user: User) -> User:
