@@ -234,3 +234,17 @@ def test_detail_and_export_query_counts_are_bounded(as_user, org, django_assert_
             assert c.get(reverse("web:customer_detail", args=[customer.pk]), {"tab": tab}).status_code == 200
     with django_assert_max_num_queries(12):
         c.get(reverse("web:customer_export"))
+
+
+def test_header_offers_logging_a_follow_up_to_those_who_may(client, org):
+    """The most frequent action on a customer page: 写跟进 in the header, for whoever may write."""
+    c = make_customer(org.rep_pd1)
+    CustomerShare.objects.create(customer=c, user=org.rep_px, access="read", created_by=org.rep_pd1)
+    CustomerShare.objects.create(customer=c, user=org.rep_pd2, access="write", created_by=org.rep_pd1)
+    link = f'href="{reverse("web:followup_create", args=[c.pk])}" data-testid="header-log-followup"'
+    for user, shown in ((org.rep_pd1, True), (org.pd_head, True), (org.rep_pd2, True), (org.rep_px, False)):
+        client.force_login(user)
+        html = client.get(reverse("web:customer_detail", args=[c.pk])).content.decode()
+        assert (link in html) is shown, user.username
+        if shown:
+            assert client.get(reverse("web:followup_create", args=[c.pk])).status_code == 200
