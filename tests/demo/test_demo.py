@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import io
 
 import pytest
@@ -70,9 +71,26 @@ def _snapshot() -> dict:
     }
 
 
-def test_demo_company_is_complete_and_consistent(client):
-    out = _load()
+def test_demo_company_is_complete_and_consistent(client, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):  # as after the real commit
+        out = _load()
     assert "Demo company loaded" in out
+    # the notifications the load caused (shares, transfers, conflicts), settled into a history:
+    # over the last two weeks, only the last two days' unread, a handful per person at most
+    from django.db.models import Count
+    from django.utils import timezone
+
+    from pharmcrm.demo.generator import demo_settle_notifications
+    from pharmcrm.notifications.models import Notification
+
+    assert Notification.objects.count() > 50
+    unread = demo_settle_notifications()
+    now = timezone.now()
+    assert 0 < unread == Notification.objects.filter(read_at__isnull=True).count()
+    assert not Notification.objects.filter(read_at__isnull=True, created_at__lt=now - datetime.timedelta(days=2))
+    assert not Notification.objects.filter(created_at__lt=now - datetime.timedelta(days=15))
+    per_user = Notification.objects.filter(read_at__isnull=True).values("recipient").annotate(n=Count("pk"))
+    assert max(r["n"] for r in per_user) <= 15
 
     assert Department.objects.count() >= 20
     assert db_closure() == load_world().closure()  # the closure table is exactly the tree

@@ -536,6 +536,23 @@ def _spread_load_changes(now: datetime.datetime) -> None:
     Customer.objects.bulk_update(rows, ["created_at", "updated_at"], batch_size=500)
 
 
+def demo_settle_notifications(now: datetime.datetime | None = None) -> int:
+    """Run after the load has committed (the notifications are written after commit): the
+    demo's shares, transfers and conflicts notified people all at load time. Spread them over
+    the last two weeks and mark those older than two days read, so a demo user's bell shows a
+    few fresh ones and the list a believable history. Returns how many stay unread."""
+    from pharmcrm.notifications.models import Notification
+
+    now = now or timezone.now()
+    rows = list(Notification.objects.order_by("pk"))
+    for n in rows:
+        n.created_at = now - datetime.timedelta(minutes=10 + (n.pk * 97) % (14 * 24 * 60))
+        fresh = now - n.created_at < datetime.timedelta(days=2)
+        n.read_at = None if fresh else n.created_at + datetime.timedelta(hours=1 + n.pk % 20)
+    Notification.objects.bulk_update(rows, ["created_at", "read_at"], batch_size=500)
+    return sum(1 for n in rows if n.read_at is None)
+
+
 def _fresh(user: User) -> User:
     """Drop cached role/head lookups so services see the heads set after the user was created."""
     user.__dict__.pop("headed_department_ids", None)

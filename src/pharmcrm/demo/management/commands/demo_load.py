@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from pharmcrm.demo.generator import DEFAULT_SEED, demo_load
+from pharmcrm.demo.generator import DEFAULT_SEED, demo_load, demo_settle_notifications
 from pharmcrm.org.models import User
 
 
@@ -35,6 +35,7 @@ class Command(BaseCommand):
             )
         self.stdout.write("Loading the demo company...")
         counts = demo_load(seed)
+        counts["unread_notifications"] = demo_settle_notifications()  # written after the load's commit
         self.stdout.write(
             self.style.SUCCESS(
                 "Demo company loaded: "
