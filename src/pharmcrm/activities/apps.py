@@ -6,7 +6,9 @@ class ActivitiesConfig(AppConfig):
     """跟进记录: follow-ups with customers (issue 4 item 1).
 
     Plugs into the customer timeline (customers/timeline.py ``SOURCES``) and into a contact's
-    interactions (contacts/interactions.py ``register_source``) from ``ready()``.
+    interactions (contacts/interactions.py ``register_source``) and into customer merges
+    (customers/merge.py ``HANDLERS``: the follow-ups move, then the target's plan is refreshed)
+    from ``ready()``.
     """
 
     name = "pharmcrm.activities"
@@ -17,3 +19,6 @@ class ActivitiesConfig(AppConfig):
         from pharmcrm.activities.timeline import register
 
         register()
+        from pharmcrm.activities.merging import register as register_merge
+
+        register_merge()

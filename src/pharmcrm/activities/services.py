@@ -12,6 +12,11 @@ A follow-up or customer the actor cannot see is ``NotFound`` (404), like everywh
 Logging a follow-up moves the customer's follow-up clock (``Customer.last_followup_at``, the
 public pool's rule, customers/pool.py) forward to ``occurred_at`` if that is later: one
 conditional UPDATE, so two reps logging at once cannot move it back.
+
+The customer's follow-up plan (``Customer.next_followup_on``, My Desktop) is the next date of
+its latest follow-up (by ``occurred_at``, then id): ``refresh_plan`` sets it after every create
+and update (a newer follow-up supersedes the plan — that is how a plan completes; a backdated
+one does not) and after a merge (``customers.merge.HANDLERS``, registered in ``apps.py``).
 """
 
 from __future__ import annotations
@@ -187,6 +192,20 @@ def _move_clock(customer_id: int, when: datetime.datetime) -> None:
                             pk=customer_id).update(last_followup_at=when)
 
 
+def refresh_plan(customer_id: int) -> datetime.date | None:
+    """next_followup_on := next_date of the customer's latest follow-up (None without one).
+    Locks the customer row first, so two writers serialise (and a customer edit holding the
+    lock cannot write back an older value)."""
+    list(Customer._base_manager.select_for_update().filter(pk=customer_id).values_list("pk", flat=True))
+    latest = (FollowUp.objects.filter(customer_id=customer_id).order_by("-occurred_at", "-id")
+              .values_list("next_date", flat=True).first())
+    Customer._base_manager.filter(pk=customer_id).update(next_followup_on=latest)
+    return latest
+
+
+_refresh_plan = refresh_plan
+
+
 def _audit_values(fu: FollowUp, contact_names: list[str], product_names: list[str]) -> dict[str, Any]:
     values = snapshot(fu, AUDIT_FIELDS)
     values["contacts"] = contact_names
@@ -265,6 +284,7 @@ def followup_create(*, actor: User, customer_id: int, data: dict[str, Any], file
     if product_ids:
         fu.products.set(product_ids)
     _move_clock(customer.pk, fu.occurred_at)
+    customer.next_followup_on = _refresh_plan(customer.pk)
     values = _audit_values(fu, *_names(fu))
     if checked:
         values["attachments"] = _attach(actor, fu, checked, stored)
@@ -304,6 +324,7 @@ def followup_update(*, actor: User, followup_id: int, data: dict[str, Any], file
     if product_ids is not None:
         fu.products.set(product_ids)
     _move_clock(fu.customer_id, fu.occurred_at)
+    fu.customer.next_followup_on = _refresh_plan(fu.customer_id)
     changes = diff(before, _audit_values(fu, *_names(fu)))
     if checked:
         changes["attachments"] = [None, _attach(actor, fu, checked, stored)]

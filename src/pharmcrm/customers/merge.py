@@ -55,7 +55,7 @@ from pharmcrm.org.models import User
 NOT_COPIED = {
     "id", "created_at", "updated_at", "owner", "owner_department", "created_by", "search_text", "name_key",
     "phone_key", "deleted_at", "deleted_by", "merged_into", "pool_department", "released_at", "owned_since",
-    "pool_exempt",
+    "pool_exempt", "next_followup_on",
 }
 LATEST_WINS = ("last_followup_at", "last_deal_at")
 

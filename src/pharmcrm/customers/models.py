@@ -91,6 +91,9 @@ class Customer(TimeStamped):
     owned_since = models.DateTimeField(_("owned since"), null=True, blank=True, default=timezone.now)
     last_followup_at = models.DateTimeField(_("last follow-up"), null=True, blank=True)
     last_deal_at = models.DateTimeField(_("last deal"), null=True, blank=True)
+    # the follow-up plan (My Desktop): next_date of the latest follow-up (by occurred_at, id),
+    # kept by activities.services (and after a merge); derived, never edited directly
+    next_followup_on = models.DateField(_("next follow-up date"), null=True, blank=True, editable=False)
     pool_exempt = models.BooleanField(_("exempt from pool recycling"), default=False)
     search_text = models.TextField(editable=False, default="")
     # duplicate check (customers.duplicate_keys): written by the services with the name and phone
@@ -121,6 +124,11 @@ class Customer(TimeStamped):
             models.Index(fields=["deleted_at"], name="cust_deleted_idx", condition=~ALIVE),
             models.Index(fields=["pool_department", "-released_at", "-id"], name="cust_pool_idx",
                          condition=ALIVE & Q(pool_department__isnull=False)),
+            # My Desktop: plans due, per owner and per department
+            models.Index(fields=["owner", "next_followup_on"], name="cust_owner_plan_idx",
+                         condition=ALIVE & Q(next_followup_on__isnull=False)),
+            models.Index(fields=["owner_department", "next_followup_on"], name="cust_dept_plan_idx",
+                         condition=ALIVE & Q(next_followup_on__isnull=False)),
         ]
         constraints = [
             models.CheckConstraint(
