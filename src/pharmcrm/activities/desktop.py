@@ -1,0 +1,153 @@
+"""My Desktop's follow-up plan (我的桌面: 今日待跟进 and 未来 7 天, issue 4 item 2).
+
+A customer's plan is the next date and plan of its latest follow-up, kept denormalised on
+``Customer.next_followup_on`` (``activities.services.refresh_plan``); logging a newer follow-up
+supersedes it, which is how a plan completes. Rows are the customers the user may write and
+works on: "mine" = owned by the user; "team" (heads) = owned by anyone in the departments they
+head and below (``org.visibility.subtree_department_ids``). Dates are local days
+(Asia/Shanghai, ``timezone.localdate()``).
+
+Constant queries whatever the number of rows: one aggregate for the counts (and one for the
+per-person table of a team), one per section for its rows, each with what was said last time
+and the planned action read from the latest follow-up by correlated sub-selects.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Substr
+from django.utils import timezone
+
+from pharmcrm.activities.models import FollowUp
+from pharmcrm.customers.models import Customer
+from pharmcrm.org import visibility
+from pharmcrm.org.models import User
+
+UPCOMING_DAYS = 7
+SECTION_ROWS = 50
+SUMMARY_CHARS = 120
+MINE, TEAM = "mine", "team"
+
+
+def may_use_team(user: User) -> bool:
+    return user.is_active and user.is_head
+
+
+def scope_of(user: User, asked: str | None) -> str:
+    """``team`` only for heads; anything else (or a rep asking for it) is ``mine``."""
+    return TEAM if asked == TEAM and may_use_team(user) else MINE
+
+
+def planned_customers(user: User, scope: str = MINE) -> QuerySet:
+    """Alive customers with a plan that ``user`` works on in ``scope``."""
+    qs = Customer.objects.filter(deleted_at__isnull=True, next_followup_on__isnull=False)
+    if scope == TEAM and may_use_team(user):
+        return qs.filter(owner__isnull=False, owner_department_id__in=visibility.subtree_department_ids(user))
+    return qs.filter(owner_id=user.pk)
+
+
+@dataclass
+class PlanRow:
+    customer: Customer
+    due: datetime.date
+    today: datetime.date
+    last_content: str
+    last_at: datetime.datetime | None
+    next_plan: str
+
+    @property
+    def overdue_days(self) -> int:
+        return max(0, (self.today - self.due).days)
+
+    @property
+    def days_ahead(self) -> int:
+        return max(0, (self.due - self.today).days)
+
+
+@dataclass
+class PersonCount:
+    user_id: int
+    name: str
+    overdue: int
+    today: int
+
+
+@dataclass
+class Plans:
+    scope: str
+    today: datetime.date
+    due: list[PlanRow] = field(default_factory=list)  # overdue first, then today's
+    upcoming: list[PlanRow] = field(default_factory=list)  # tomorrow .. today + 7
+    overdue_count: int = 0
+    today_count: int = 0
+    upcoming_count: int = 0
+    people: list[PersonCount] = field(default_factory=list)  # team scope only
+
+    @property
+    def due_count(self) -> int:
+        return self.overdue_count + self.today_count
+
+    @property
+    def due_more(self) -> int:
+        return self.due_count - len(self.due)
+
+    @property
+    def upcoming_more(self) -> int:
+        return self.upcoming_count - len(self.upcoming)
+
+    @property
+    def empty(self) -> bool:
+        return not self.due_count and not self.upcoming_count
+
+
+def _latest(column: str):
+    return Subquery(FollowUp.objects.filter(customer_id=OuterRef("pk")).order_by("-occurred_at", "-id")
+                    .values(column)[:1])
+
+
+def _rows(qs: QuerySet, today: datetime.date, limit: int) -> list[PlanRow]:
+    qs = (qs.select_related("owner")
+          .annotate(plan_last_content=Substr(_latest("content"), 1, SUMMARY_CHARS + 1),
+                    plan_last_at=_latest("occurred_at"), plan_next=Substr(_latest("next_plan"), 1, SUMMARY_CHARS + 1))
+          .order_by("next_followup_on", "name", "id"))
+    return [PlanRow(customer=c, due=c.next_followup_on, today=today, last_content=c.plan_last_content or "",
+                    last_at=c.plan_last_at, next_plan=c.plan_next or "") for c in qs[:limit]]
+
+
+def followup_plans(*, actor: User, scope: str = MINE, limit: int = SECTION_ROWS,
+                   today: datetime.date | None = None) -> Plans:
+    """The due (overdue and today's) and upcoming plans of ``actor`` in ``scope`` (see module)."""
+    scope = scope_of(actor, scope)
+    today = today or timezone.localdate()
+    horizon = today + datetime.timedelta(days=UPCOMING_DAYS)
+    base = planned_customers(actor, scope).filter(next_followup_on__lte=horizon)
+    plans = Plans(scope=scope, today=today)
+    counts = base.aggregate(
+        overdue=Count("id", filter=Q(next_followup_on__lt=today)),
+        due_today=Count("id", filter=Q(next_followup_on=today)),
+        upcoming=Count("id", filter=Q(next_followup_on__gt=today)),
+    )
+    plans.overdue_count, plans.today_count, plans.upcoming_count = (
+        counts["overdue"], counts["due_today"], counts["upcoming"])
+    if plans.due_count:
+        plans.due = _rows(base.filter(next_followup_on__lte=today), today, limit)
+    if plans.upcoming_count:
+        plans.upcoming = _rows(base.filter(next_followup_on__gt=today), today, limit)
+    if scope == TEAM and plans.due_count:
+        plans.people = per_person(actor, today)
+    return plans
+
+
+def per_person(actor: User, today: datetime.date) -> list[PersonCount]:
+    """Each owner in ``actor``'s subtree with plans overdue or due today (one aggregate query),
+    most overdue first."""
+    rows = (planned_customers(actor, TEAM).filter(next_followup_on__lte=today)
+            .values("owner_id", "owner__full_name", "owner__username")
+            .annotate(overdue=Count("id", filter=Q(next_followup_on__lt=today)),
+                      due_today=Count("id", filter=Q(next_followup_on=today)))
+            .order_by("-overdue", "-due_today", "owner__username"))
+    return [PersonCount(r["owner_id"], r["owner__full_name"] or r["owner__username"], r["overdue"], r["due_today"])
+            for r in rows]
