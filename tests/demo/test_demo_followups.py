@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.db.models import Max
 from django.urls import reverse
 
-from pharmcrm.activities import selectors
+from pharmcrm.activities import desktop, selectors
 from pharmcrm.activities.models import FollowUp
 from pharmcrm.customers import pool_selectors
 from pharmcrm.customers.models import Customer
@@ -43,3 +43,10 @@ def test_demo_follow_ups_match_the_pool_clocks(settings, client):
     assert html.count('data-testid="followup"') == FollowUp.objects.filter(customer=mine).count() >= 1
     r = client.get(reverse("web:followup_create", args=[mine.pk]))
     assert r.status_code == 200 and 'data-testid="last-ten-item"' in r.content.decode()
+
+    # My Desktop at first login: the rep and the head each have plans overdue, due today and upcoming
+    for name, scope in (("zhangwei", "mine"), ("lijing", "mine"), ("lijing", "team")):
+        plans = desktop.followup_plans(actor=User.objects.get(username=name), scope=scope)
+        assert plans.overdue_count and plans.today_count and plans.upcoming_count, (name, scope)
+    html = client.get(reverse("web:desktop")).content.decode()
+    assert html.count('data-testid="plan-row"') >= 3 and "逾期" in html

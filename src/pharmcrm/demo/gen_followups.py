@@ -13,6 +13,11 @@ the older ones lie before it, after the customer was created. The service only m
 forward, so it is unchanged. The records (and their audit rows) are dated back to when they
 happened, so their 24-hour edit windows are long closed except for the last day's. Deterministic:
 ``random.Random(f"{seed}:followups")``.
+
+My Desktop (我的桌面) at first login: the newest follow-up of each customer plans the next one;
+for the demo logins 张伟 (rep) and 李静 (head) the plan dates follow ``DESK_OFFSETS`` days from the
+local day of the load (never before the follow-up itself), so each has a few plans overdue, due
+today and in the next 7 days whatever the hour of the load.
 """
 
 from __future__ import annotations
@@ -72,6 +77,10 @@ RESULTS = ("对方有兴趣，需要内部讨论", "同意提交药事会", "已
 PLANS = ("带样品再次拜访", "电话跟进药事会结果", "发送报价单并确认首批订单", "约科室主任面谈", "寄送资质复印件",
          "确认回款时间", "跟进试用反馈", "邀请参加下月招商会")
 MATERIALS = ("产品彩页、说明书", "首营资料全套", "临床文献两篇", "样品两盒", "招商手册", "")
+# days from the load's local day, cycled over a demo login's customers (pk order): today, overdue,
+# upcoming and later
+DESK_USERS = ("zhangwei", "lijing")
+DESK_OFFSETS = (0, -2, 1, 3, -5, 6, 12, 0, 2, -1, 9, 5, 16, -8, 4, 20)
 PRICES = ("中标价 {x}元/盒", "招商价 {x}元/盒，返利3%", "挂网价 {x}元/盒", "")
 
 
@@ -104,6 +113,9 @@ def followups_load(*, seed: int, customer_ids: list[int], users: dict[str, User]
         people.setdefault(e.customer_id, []).append(e.contact)
     by_name = {u.pk: u for u in users.values()}
     made = 0
+    today = timezone.localdate(now)
+    desk_ids = {users[u].pk for u in DESK_USERS if u in users}
+    desk_seen: dict[int, int] = {}
     for c in customers:
         owner = fresh(by_name.get(c.owner_id, c.owner))
         talks = TALKS[_kind(c)]
@@ -133,6 +145,9 @@ def followups_load(*, seed: int, customer_ids: list[int], users: dict[str, User]
             if newest or rng.random() < 0.7:
                 data["next_date"] = local_day + datetime.timedelta(days=rng.randint(3, 21))
                 data["next_plan"] = rng.choice(PLANS)
+            if newest and c.owner_id in desk_ids:
+                k = desk_seen[c.owner_id] = desk_seen.get(c.owner_id, -1) + 1
+                data["next_date"] = max(local_day, today + datetime.timedelta(days=DESK_OFFSETS[k % len(DESK_OFFSETS)]))
             fu = services.followup_create(actor=owner, customer_id=c.pk, data=data)
             _date_back(fu, when, now)
             made += 1
