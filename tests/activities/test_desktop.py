@@ -90,9 +90,13 @@ def test_a_reps_desktop_shows_exactly_the_right_rows(org, rep_book, web):
 
 
 def test_the_empty_desktop_says_what_to_do(org, web):
+    make_customer(org.rep_pd1, "还没有计划的医院")
     html = web(org.rep_pd1).get(DESKTOP).content.decode()
     assert 'data-testid="due-empty"' in html and "今天没有需要跟进的客户" in html
     assert 'data-testid="card-upcoming"' not in html and 'data-testid="card-pool"' not in html
+    # finance owns no customers: no follow-up plan card at all
+    html = web(org.finance).get(DESKTOP).content.decode()
+    assert 'data-testid="card-due"' not in html and 'data-testid="scope-switch"' not in html
 
 
 def _at(monkeypatch, on: datetime.date, hour: int, minute: int) -> None:

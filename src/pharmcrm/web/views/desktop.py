@@ -42,14 +42,18 @@ def desktop(request):
     warnings = pool_warnings(actor=user, team=scope == plans_desktop.TEAM, limit=DESKTOP_ROWS)
     for c in warnings:
         c.pool_days = (c.pool_due.on - today).days if c.pool_due else None
+    recent = list(mine[:DESKTOP_ROWS])
+    plans = plans_desktop.followup_plans(actor=user, scope=scope, today=today)
     context = {
-        "recent_customers": list(mine[:DESKTOP_ROWS]),
+        "recent_customers": recent,
         "my_count": capped_count(mine),
         "visible_count": capped_count(visible),
         "team_view": user.is_head or user.is_admin,
         "scope": scope,
         "can_team": plans_desktop.may_use_team(user),
-        "plans": plans_desktop.followup_plans(actor=user, scope=scope, today=today),
+        "plans": plans,
+        # the follow-up plan card for whoever works customers (not for finance owning none)
+        "show_plans": bool(plans.due_count or plans.upcoming_count or recent or plans_desktop.may_use_team(user)),
         "back": urlencode({"next": here}),
         "pool_warnings": warnings,
         "expiring": expiring[:DESKTOP_ROWS],
