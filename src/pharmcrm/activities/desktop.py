@@ -8,8 +8,8 @@ head and below (``org.visibility.subtree_department_ids``). Dates are local days
 (Asia/Shanghai, ``timezone.localdate()``).
 
 Constant queries whatever the number of rows: one aggregate for the counts (and one for the
-per-person table of a team), one per section for its rows, each with what was said last time
-and the planned action read from the latest follow-up by correlated sub-selects.
+per-person table of a team), two per section: its (capped) rows, then what was said last time
+and the planned action from the latest follow-up of exactly those customers (one query).
 """
 
 from __future__ import annotations
@@ -73,6 +73,7 @@ class PersonCount:
     name: str
     overdue: int
     today: int
+    upcoming: int = 0
 
 
 @dataclass
@@ -103,18 +104,28 @@ class Plans:
         return not self.due_count and not self.upcoming_count
 
 
-def _latest(column: str):
-    return Subquery(FollowUp.objects.filter(customer_id=OuterRef("pk")).order_by("-occurred_at", "-id")
-                    .values(column)[:1])
+def _latest_followups(customer_ids: list[int]) -> dict[int, dict]:
+    """The latest follow-up (by occurred_at, id) of each of ``customer_ids``: ONE query, a
+    correlated sub-select per shown customer (never per planned customer of a whole subtree)."""
+    if not customer_ids:
+        return {}
+    latest = (FollowUp.objects.filter(customer_id=OuterRef("pk")).order_by("-occurred_at", "-id").values("id")[:1])
+    ids = Customer._base_manager.filter(pk__in=customer_ids).annotate(latest=Subquery(latest)).values("latest")
+    rows = (FollowUp.objects.filter(pk__in=ids)
+            .annotate(summary=Substr("content", 1, SUMMARY_CHARS + 1), plan=Substr("next_plan", 1, SUMMARY_CHARS + 1))
+            .values("customer_id", "summary", "plan", "occurred_at"))
+    return {r["customer_id"]: r for r in rows}
 
 
 def _rows(qs: QuerySet, today: datetime.date, limit: int) -> list[PlanRow]:
-    qs = (qs.select_related("owner")
-          .annotate(plan_last_content=Substr(_latest("content"), 1, SUMMARY_CHARS + 1),
-                    plan_last_at=_latest("occurred_at"), plan_next=Substr(_latest("next_plan"), 1, SUMMARY_CHARS + 1))
-          .order_by("next_followup_on", "name", "id"))
-    return [PlanRow(customer=c, due=c.next_followup_on, today=today, last_content=c.plan_last_content or "",
-                    last_at=c.plan_last_at, next_plan=c.plan_next or "") for c in qs[:limit]]
+    customers = list(qs.select_related("owner").order_by("next_followup_on", "name", "id")[:limit])
+    latest = _latest_followups([c.pk for c in customers])
+    out = []
+    for c in customers:
+        fu = latest.get(c.pk, {})
+        out.append(PlanRow(customer=c, due=c.next_followup_on, today=today, last_content=fu.get("summary") or "",
+                           last_at=fu.get("occurred_at"), next_plan=fu.get("plan") or ""))
+    return out
 
 
 def followup_plans(*, actor: User, scope: str = MINE, limit: int = SECTION_ROWS,
@@ -125,29 +136,33 @@ def followup_plans(*, actor: User, scope: str = MINE, limit: int = SECTION_ROWS,
     horizon = today + datetime.timedelta(days=UPCOMING_DAYS)
     base = planned_customers(actor, scope).filter(next_followup_on__lte=horizon)
     plans = Plans(scope=scope, today=today)
-    counts = base.aggregate(
-        overdue=Count("id", filter=Q(next_followup_on__lt=today)),
-        due_today=Count("id", filter=Q(next_followup_on=today)),
-        upcoming=Count("id", filter=Q(next_followup_on__gt=today)),
-    )
-    plans.overdue_count, plans.today_count, plans.upcoming_count = (
-        counts["overdue"], counts["due_today"], counts["upcoming"])
+    if scope == TEAM:  # the per-person table's one aggregate gives the totals too
+        people = _per_person(base, today)
+        plans.people = [p for p in people if p.overdue or p.today]
+        plans.overdue_count = sum(p.overdue for p in people)
+        plans.today_count = sum(p.today for p in people)
+        plans.upcoming_count = sum(p.upcoming for p in people)
+    else:
+        counts = base.aggregate(
+            overdue=Count("id", filter=Q(next_followup_on__lt=today)),
+            due_today=Count("id", filter=Q(next_followup_on=today)),
+            upcoming=Count("id", filter=Q(next_followup_on__gt=today)),
+        )
+        plans.overdue_count, plans.today_count, plans.upcoming_count = (
+            counts["overdue"], counts["due_today"], counts["upcoming"])
     if plans.due_count:
         plans.due = _rows(base.filter(next_followup_on__lte=today), today, limit)
     if plans.upcoming_count:
         plans.upcoming = _rows(base.filter(next_followup_on__gt=today), today, limit)
-    if scope == TEAM and plans.due_count:
-        plans.people = per_person(actor, today)
     return plans
 
 
-def per_person(actor: User, today: datetime.date) -> list[PersonCount]:
-    """Each owner in ``actor``'s subtree with plans overdue or due today (one aggregate query),
-    most overdue first."""
-    rows = (planned_customers(actor, TEAM).filter(next_followup_on__lte=today)
-            .values("owner_id", "owner__full_name", "owner__username")
+def _per_person(base: QuerySet, today: datetime.date) -> list[PersonCount]:
+    """Each owner's plans overdue, due today and upcoming (one aggregate query), most overdue first."""
+    rows = (base.values("owner_id", "owner__full_name", "owner__username")
             .annotate(overdue=Count("id", filter=Q(next_followup_on__lt=today)),
-                      due_today=Count("id", filter=Q(next_followup_on=today)))
+                      due_today=Count("id", filter=Q(next_followup_on=today)),
+                      upcoming=Count("id", filter=Q(next_followup_on__gt=today)))
             .order_by("-overdue", "-due_today", "owner__username"))
-    return [PersonCount(r["owner_id"], r["owner__full_name"] or r["owner__username"], r["overdue"], r["due_today"])
-            for r in rows]
+    return [PersonCount(r["owner_id"], r["owner__full_name"] or r["owner__username"], r["overdue"], r["due_today"],
+                        r["upcoming"]) for r in rows]

@@ -51,7 +51,7 @@ from pharmcrm.org.models import (
     UserRole,
 )
 
-BUILD_VERSION = 3  # bump when the shape of the generated data changes
+BUILD_VERSION = 4  # bump when the shape of the generated data changes
 BATCH = 10_000
 USER_PREFIX = "bench_"
 META_TABLE = "pharmcrm_bench_meta"
@@ -473,6 +473,7 @@ def _customer_rows(
     seed: int,
 ) -> Iterator[tuple]:
     names = _NamePool(seed)
+    plans = random.Random(f"{seed}:plans")  # its own stream: the other columns stay as they were
     _, owner_cum = _weighted([(p, p.weight) for p in owners])
     types, type_cum = _weighted(TYPES)
     statuses, status_cum = _weighted(STATUSES)
@@ -522,6 +523,9 @@ def _customer_rows(
                 _search_text(pieces, code, phone),
                 deleted,
                 owner.id if deleted else None,
+                # My Desktop's follow-up plan for ~60 % of the customers, around the fixed EPOCH: the
+                # desktop counts against the real today, so they are all overdue (its worst case)
+                (EPOCH.date() + datetime.timedelta(days=plans.randint(-30, 30))) if plans.random() < 0.6 else None,
             )
 
 
@@ -546,6 +550,7 @@ CUSTOMER_FIELDS = [
     "search_text",
     "deleted_at",
     "deleted_by",
+    "next_followup_on",
 ]
 
 

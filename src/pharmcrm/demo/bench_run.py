@@ -79,10 +79,22 @@ SCENARIOS = [
         API_CUSTOMERS,
         "limit=1",
     ),
+    Scenario("desktop", "My Desktop (我的桌面), mine: plans due and upcoming, pool warnings, ...", ALL, "web:desktop"),
+    Scenario(
+        "desk_team",
+        "My Desktop, a head's team view (?scope=team) with the per-person overdue counts",
+        HEADS[1:],
+        "web:desktop",
+        "scope=team",
+    ),
     Scenario(
         "api_list", "API customer list, 20 per page, with its capped count", ALL, API_CUSTOMERS, "limit=20"
     ),
 ]
+
+# (p95 ms, overhead ms) per scenario; default (50, 15). My Desktop: ≤ 100 ms p95 (issue 4), and it
+# renders several cards, so more Python time than a list
+TARGETS = {"desktop": (100, 60), "desk_team": (100, 60)}
 
 
 @dataclass
@@ -288,7 +300,8 @@ def format_table(results: list[Result]) -> str:
         if r.skipped:
             lines.append(f"{r.name:<10} {r.persona:<14} {'skipped: ' + r.skipped}")
             continue
-        ok = r.p95_ms <= 50 and r.overhead_ms <= 15
+        p95, overhead = TARGETS.get(r.name, (50, 15))
+        ok = r.p95_ms <= p95 and r.overhead_ms <= overhead
         lines.append(
             f"{r.name:<10} {r.persona:<14} {r.p50_ms:8.1f} {r.p95_ms:8.1f} {r.floor_p50_ms:10.1f} "
             f"{r.overhead_ms:9.1f} {r.queries:7d}  {'ok' if ok else 'OVER TARGET'}"
