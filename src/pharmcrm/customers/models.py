@@ -129,6 +129,9 @@ class Customer(TimeStamped):
                          condition=ALIVE & Q(next_followup_on__isnull=False)),
             models.Index(fields=["owner_department", "next_followup_on"], name="cust_dept_plan_idx",
                          condition=ALIVE & Q(next_followup_on__isnull=False)),
+            # ... and in date order over a large subtree (a regional head's team view)
+            models.Index(fields=["next_followup_on", "id"], name="cust_plan_idx",
+                         condition=ALIVE & Q(next_followup_on__isnull=False)),
         ]
         constraints = [
             models.CheckConstraint(
