@@ -87,14 +87,17 @@ def conflict_counts(*, actor: User) -> dict[str, int]:
     return counts
 
 
-BADGE_SECONDS = 30
+# Short: the cache is per process unless a shared one is configured, and a conflict decided
+# in one worker drops the kept counts of that worker only; another shows its count for at most
+# this long (a navigation badge, never a decision).
+BADGE_SECONDS = 10
 
 
 def conflict_badge(*, actor: User) -> int:
     """The number on the customer list's "duplicate conflicts" link: open conflicts waiting for
     ``actor`` to decide (heads, administrators) or raised by them. Kept per user for
     ``BADGE_SECONDS`` and dropped whenever a conflict is raised, withdrawn or decided (a change
-    of who heads what shows within the half minute)."""
+    of who heads what, or a decision taken in another worker process, shows within seconds)."""
     from pharmcrm.customers.conflicts import BADGE_GENERATION_KEY
 
     key = f"conflict-badge:{cache.get(BADGE_GENERATION_KEY, 0)}:{actor.pk}"
