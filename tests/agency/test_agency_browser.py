@@ -73,7 +73,8 @@ def test_create_and_activate_with_the_overlap_refusal(page_as, scene):
     # put in force: confirmation, then the refusal names nothing of the other agreement
     page.click("[data-testid=activate]")
     page.locator("#confirm-dialog").wait_for(state="visible")
-    page.locator("#confirm-dialog [data-role=ok]").click()
+    with page.expect_navigation():  # the form posts; the old page also shows the pre-check warning
+        page.locator("#confirm-dialog [data-role=ok]").click()
     page.wait_for_load_state()
     conflicts = page.locator("[data-testid=conflicts]")
     conflicts.wait_for()
@@ -86,7 +87,8 @@ def test_create_and_activate_with_the_overlap_refusal(page_as, scene):
     # move the territory to 江苏省 and put it in force
     page.goto_path(f"/agreements/{agreement.pk}/")
     page.locator("[data-testid=territory] form button").click()
-    page.locator("#confirm-dialog [data-role=ok]").click()
+    with page.expect_navigation():
+        page.locator("#confirm-dialog [data-role=ok]").click()
     page.wait_for_load_state()
     page.click("[data-testid=add-region]")
     dialog = page.locator("#region-dialog")
