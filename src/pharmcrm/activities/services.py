@@ -253,24 +253,8 @@ def _attach(actor: User, fu: FollowUp, checked: list, stored: list[str]) -> list
     return [f.original_name for f in checked]
 
 
-def _guard_files(fn):
-    """Stored files of a failed transaction are removed again (the database rolls back, the
-    file system does not) — as qualifications.services does."""
 
-    def run(*args, **kwargs):
-        stored: list[str] = []
-        try:
-            with transaction.atomic():
-                return fn(*args, stored=stored, **kwargs)
-        except BaseException:
-            uploads.discard(stored)
-            raise
-
-    run.__name__, run.__doc__, run.__wrapped__ = fn.__name__, fn.__doc__, fn
-    return run
-
-
-@_guard_files
+@uploads.discard_on_failure
 def followup_create(*, actor: User, customer_id: int, data: dict[str, Any], files=None,
                     stored: list[str]) -> FollowUp:
     """Log a follow-up with a customer ``actor`` may write; moves its pool clock forward.
@@ -301,7 +285,7 @@ def _followup_for_change(actor: User, followup_id: int) -> FollowUp:
     return fu
 
 
-@_guard_files
+@uploads.discard_on_failure
 def followup_update(*, actor: User, followup_id: int, data: dict[str, Any], files=None,
                     stored: list[str]) -> FollowUp:
     """The author corrects their follow-up within the edit window (``files`` are added to its

@@ -204,24 +204,8 @@ def _create(actor: User, customer: Customer, values: dict[str, Any], checked: li
     return doc
 
 
-def _guard_files(fn):
-    """Stored files of a failed transaction are removed again (the database rolls back, the
-    file system does not)."""
 
-    def run(*args, **kwargs):
-        stored: list[str] = []
-        try:
-            with transaction.atomic():
-                return fn(*args, stored=stored, **kwargs)
-        except BaseException:
-            uploads.discard(stored)
-            raise
-
-    run.__name__, run.__doc__, run.__wrapped__ = fn.__name__, fn.__doc__, fn
-    return run
-
-
-@_guard_files
+@uploads.discard_on_failure
 def document_create(*, actor: User, customer_id: int, data: dict[str, Any], files: list,
                     stored: list[str]) -> QualificationDocument:
     """File a new qualification document with one or more scanned files."""
@@ -234,7 +218,7 @@ def document_create(*, actor: User, customer_id: int, data: dict[str, Any], file
     return doc
 
 
-@_guard_files
+@uploads.discard_on_failure
 def document_replace(*, actor: User, document_id: int, data: dict[str, Any], files: list,
                      stored: list[str]) -> QualificationDocument:
     """Renew: a new document of the same type supersedes ``document_id`` (which is kept as history)."""

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from pharmcrm.core.errors import ApplicationError
@@ -154,3 +155,21 @@ def discard(names: list[str]) -> None:
     for name in names:
         with contextlib.suppress(OSError):  # best effort
             default_storage.delete(name)
+
+
+def discard_on_failure(fn):
+    """For a service that stores files: runs it in a transaction with a fresh ``stored`` list
+    (the names it stored) and removes those files again when it fails (the database rolls
+    back, the file system does not)."""
+
+    def run(*args, **kwargs):
+        stored: list[str] = []
+        try:
+            with transaction.atomic():
+                return fn(*args, stored=stored, **kwargs)
+        except BaseException:
+            discard(stored)
+            raise
+
+    run.__name__, run.__doc__, run.__wrapped__ = fn.__name__, fn.__doc__, fn
+    return run
