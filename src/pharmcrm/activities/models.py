@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from pharmcrm.core.models import TimeStamped
+from pharmcrm.qualifications.models import StoredFile
 
 
 class Channel(models.TextChoices):
@@ -93,7 +94,7 @@ class FollowUpComment(models.Model):
         return self.text[:50]
 
 
-class FollowUpAttachment(models.Model):
+class FollowUpAttachment(StoredFile):
     """A file sent or shown (a brochure, a quotation scan, a photo of the shelf): checked and
     stored like qualification scans (qualifications/uploads.py: PDF, JPEG, PNG, WebP recognised
     by content, size-limited, a random name under MEDIA_ROOT/followups/), served only through
@@ -102,21 +103,7 @@ class FollowUpAttachment(models.Model):
     follow_up = models.ForeignKey(FollowUp, verbose_name=_("follow-up"), on_delete=models.CASCADE,
                                   related_name="attachments")
     file = models.FileField(_("file"), upload_to="followups/%Y/%m/", max_length=200)
-    original_name = models.CharField(_("file name"), max_length=255)
-    content_type = models.CharField(_("content type"), max_length=60)
-    size = models.PositiveBigIntegerField(_("size"))
-    sha256 = models.CharField(max_length=64)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
 
-    class Meta:
+    class Meta(StoredFile.Meta):
         verbose_name = _("follow-up attachment")
         verbose_name_plural = _("follow-up attachments")
-        ordering = ["id"]
-
-    def __str__(self) -> str:
-        return self.original_name
-
-    @property
-    def is_image(self) -> bool:
-        return self.content_type.startswith("image/")

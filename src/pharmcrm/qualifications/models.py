@@ -109,12 +109,11 @@ class QualificationDocument(TimeStamped):
         return f"{label} {self.number}".strip()
 
 
-class QualificationFile(models.Model):
-    """One scanned file of a document. Stored under MEDIA_ROOT with a random name; the user's
-    file name is kept only here (``original_name``). Served only by the permission-checked view."""
+class StoredFile(models.Model):
+    """An uploaded file kept under MEDIA_ROOT with a random name (``uploads.store``); the user's
+    file name is kept only here (``original_name``). Served only by permission-checked views.
+    Qualification scans and follow-up attachments are this, each with its own owner row."""
 
-    document = models.ForeignKey(QualificationDocument, on_delete=models.CASCADE, related_name="files")
-    file = models.FileField(_("file"), upload_to="qualifications/%Y/%m/", max_length=200)
     original_name = models.CharField(_("file name"), max_length=255)
     content_type = models.CharField(_("content type"), max_length=60)
     size = models.PositiveBigIntegerField(_("size"))
@@ -123,7 +122,7 @@ class QualificationFile(models.Model):
     created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
 
     class Meta:
-        verbose_name = _("qualification file")
+        abstract = True
         ordering = ["id"]
 
     def __str__(self) -> str:
@@ -132,6 +131,16 @@ class QualificationFile(models.Model):
     @property
     def is_image(self) -> bool:
         return self.content_type.startswith("image/")
+
+
+class QualificationFile(StoredFile):
+    """One scanned file of a document."""
+
+    document = models.ForeignKey(QualificationDocument, on_delete=models.CASCADE, related_name="files")
+    file = models.FileField(_("file"), upload_to="qualifications/%Y/%m/", max_length=200)
+
+    class Meta(StoredFile.Meta):
+        verbose_name = _("qualification file")
 
 
 class QualificationFlag(models.TextChoices):
