@@ -9,6 +9,7 @@ class NotificationsConfig(AppConfig):
     def ready(self) -> None:
         # The customer modules never import notifications: they call their listener lists after
         # commit, and this app registers on them.
-        from pharmcrm.notifications import hooks
+        from pharmcrm.notifications import hooks, render
 
+        render.register()
         hooks.register()

@@ -15,6 +15,10 @@ from django.utils.translation import gettext_lazy as _
 
 
 class NotificationKind(models.TextChoices):
+    """The kinds this app itself raises. Other areas register theirs with
+    ``notifications.kinds.register_kind`` (the column has no choices, so a new kind needs no
+    migration here)."""
+
     CUSTOMER_SHARED = "customer_shared", _("Customer shared with me")
     CUSTOMER_TRANSFERRED = "customer_transferred", _("Customers transferred to me")
     CONFLICT_RAISED = "conflict_raised", _("Duplicate conflict to decide")
@@ -24,7 +28,7 @@ class NotificationKind(models.TextChoices):
 class Notification(models.Model):
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("recipient"), on_delete=models.CASCADE,
                                   related_name="notifications")
-    kind = models.CharField(_("kind"), max_length=40, choices=NotificationKind.choices)
+    kind = models.CharField(_("kind"), max_length=40)
     params = models.JSONField(_("parameters"), default=dict, blank=True)
     link = models.CharField(_("link"), max_length=500, blank=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, blank=True,

@@ -1,17 +1,17 @@
 """The sentence of a notification, built at display time in the reader's language.
 
-Each kind has one function ``(notification) -> str``; a new kind adds one here. The params
+Each kind has one function ``(notification) -> str``, registered in ``notifications.kinds``
+(this app's own kinds by ``register()`` below; other areas register theirs). The params
 were chosen when the notification was created so they never name anything the recipient may
 not see (see hooks.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from pharmcrm.notifications.kinds import kind_of, register_kind
 from pharmcrm.notifications.models import Notification, NotificationKind
 
 
@@ -56,27 +56,24 @@ def _conflict_decided(n: Notification) -> str:
         "actor": _actor(n), "customer": n.params.get("customer", ""), "outcome": outcome}
 
 
-RENDERERS: dict[str, Callable[[Notification], str]] = {
-    NotificationKind.CUSTOMER_SHARED: _shared,
-    NotificationKind.CUSTOMER_TRANSFERRED: _transferred,
-    NotificationKind.CONFLICT_RAISED: _conflict_raised,
-    NotificationKind.CONFLICT_DECIDED: _conflict_decided,
-}
-
-ICONS = {
-    NotificationKind.CUSTOMER_SHARED: "bi-share",
-    NotificationKind.CUSTOMER_TRANSFERRED: "bi-arrow-left-right",
-    NotificationKind.CONFLICT_RAISED: "bi-exclamation-diamond",
-    NotificationKind.CONFLICT_DECIDED: "bi-check2-square",
-}
+def register() -> None:
+    """This app's own kinds (called from ``NotificationsConfig.ready``)."""
+    for kind, render, icon in (
+        (NotificationKind.CUSTOMER_SHARED, _shared, "bi-share"),
+        (NotificationKind.CUSTOMER_TRANSFERRED, _transferred, "bi-arrow-left-right"),
+        (NotificationKind.CONFLICT_RAISED, _conflict_raised, "bi-exclamation-diamond"),
+        (NotificationKind.CONFLICT_DECIDED, _conflict_decided, "bi-check2-square"),
+    ):
+        register_kind(kind.value, kind.label, render, icon=icon)
 
 
 def notification_text(n: Notification) -> str:
-    renderer = RENDERERS.get(n.kind)
-    if renderer is None:
-        return str(NotificationKind(n.kind).label) if n.kind in NotificationKind.values else _("Notification")
-    return renderer(n)
+    kind = kind_of(n.kind)
+    if kind is None:
+        return _("Notification")
+    return kind.render(n)
 
 
 def notification_icon(n: Notification) -> str:
-    return ICONS.get(n.kind, "bi-bell")
+    kind = kind_of(n.kind)
+    return kind.icon if kind else "bi-bell"

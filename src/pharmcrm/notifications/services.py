@@ -17,7 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from pharmcrm.core.errors import NotFound
-from pharmcrm.notifications.models import Notification, NotificationKind
+from pharmcrm.notifications.kinds import is_kind
+from pharmcrm.notifications.models import Notification
 from pharmcrm.org.models import User
 
 logger = logging.getLogger("pharmcrm.notifications")
@@ -48,7 +49,7 @@ def notify(
 
     Skips inactive users and the actor; a (recipient, ``key``) that exists already is not
     created again, so a repeated event or job run notifies nobody twice."""
-    if kind not in NotificationKind.values:
+    if not is_kind(kind):
         raise ValueError(f"unknown notification kind {kind!r}")
     ids = _ids(recipients)
     if actor is not None:
