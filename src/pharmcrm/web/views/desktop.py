@@ -16,6 +16,7 @@ from pharmcrm.customers.pool_selectors import pool_warnings
 from pharmcrm.customers.selectors import CustomerFilters, customer_list
 from pharmcrm.org import visibility
 from pharmcrm.qualifications.selectors import qualifications_expiring
+from pharmcrm.web.desktop_cards import build_cards
 from pharmcrm.web.views.common import web_view
 
 DESKTOP_ROWS = 8
@@ -60,5 +61,6 @@ def desktop(request):
         "expiring_more": len(expiring) > DESKTOP_ROWS,
         "occasions": contact_birthdays(actor=user, start=today, days=7, current_only=True)[:DESKTOP_ROWS],
         "today": today,
+        "extra_cards": build_cards(user, scope, today),  # other areas' cards (web/desktop_cards.py)
     }
     return render(request, "web/desktop.html", context)
