@@ -54,6 +54,27 @@ def test_bell_costs_one_query(as_user, org, django_assert_num_queries):
         assert tpl.render({"u": unread}) == "222"
 
 
+def test_bell_comes_with_the_session_user(as_user, org, django_assert_num_queries):
+    """The number is read with the user's roles (org.auth.load_roles_and_heads): a page costs no
+    query of its own for it, and marking read in the same request shows the new number."""
+    from django.template import engines
+
+    from pharmcrm.notifications.services import notifications_mark_all_read
+    from pharmcrm.org.auth import UserBackend
+    from pharmcrm.web.context import UnreadNotifications
+
+    _make(org.rep_pd1, 4)
+    _make(org.rep_pd1, 2, read=True)
+    with django_assert_num_queries(2):  # the user row, then roles + heads + unread in one
+        user = UserBackend().get_user(org.rep_pd1.pk)
+    assert user.unread_notifications == 4
+    tpl = engines["django"].from_string("{{ u.label }}")
+    with django_assert_num_queries(0):
+        assert tpl.render({"u": UnreadNotifications(user)}) == "4"
+    notifications_mark_all_read(actor=user)
+    assert tpl.render({"u": UnreadNotifications(user)}) == "0"
+
+
 def test_list_newest_first_unread_highlighted_and_filter(as_user, org):
     c = as_user(org.rep_pd1)
     old = _make(org.rep_pd1, actor=org.sh_head, read=True)[0]

@@ -94,9 +94,17 @@ def notification_mark_read(*, actor: User, notification_id: int) -> Notification
         # conditional: a double click keeps the first time
         Notification.objects.filter(pk=n.pk, read_at__isnull=True).update(read_at=now)
         n.read_at = now
+        _forget_count(actor)
     return n
 
 
 def notifications_mark_all_read(*, actor: User) -> int:
     """Mark all of ``actor``'s unread notifications read; returns how many."""
-    return Notification.objects.filter(recipient=actor, read_at__isnull=True).update(read_at=timezone.now())
+    count = Notification.objects.filter(recipient=actor, read_at__isnull=True).update(read_at=timezone.now())
+    _forget_count(actor)
+    return count
+
+
+def _forget_count(actor: User) -> None:
+    """The bell's number loaded with the session user is stale once this request marks some read."""
+    actor.__dict__.pop("unread_notifications", None)

@@ -64,6 +64,10 @@ class UnreadNotifications:
 
     @cached_property
     def count(self) -> int:
+        # loaded with the session user (org.auth.load_roles_and_heads): no query of its own
+        known = getattr(self._user, "unread_notifications", None)
+        if known is not None:
+            return known
         from pharmcrm.notifications.selectors import unread_count
 
         return unread_count(actor=self._user)
