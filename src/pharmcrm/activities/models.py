@@ -55,6 +55,11 @@ class FollowUp(TimeStamped):
     result = models.TextField(_("result"), max_length=2000, blank=True)
     next_date = models.DateField(_("next follow-up date"), null=True, blank=True)
     next_plan = models.TextField(_("next follow-up plan"), max_length=2000, blank=True)
+    # the plan moved on the calendar (services.plan_reschedule): the record's content is untouched
+    rescheduled_to = models.DateField(_("rescheduled to"), null=True, blank=True)
+    rescheduled_at = models.DateTimeField(_("rescheduled at"), null=True, blank=True)
+    rescheduled_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("rescheduled by"),
+                                       on_delete=models.PROTECT, related_name="+", null=True, blank=True)
 
     class Meta:
         verbose_name = _("follow-up")
@@ -68,6 +73,11 @@ class FollowUp(TimeStamped):
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()} {timezone.localtime(self.occurred_at):%Y-%m-%d %H:%M}"
+
+    @property
+    def plan_date(self):
+        """The date the plan is due: moved on the calendar, else the next date logged."""
+        return self.rescheduled_to or self.next_date
 
     @property
     def icon(self) -> str:

@@ -193,12 +193,14 @@ def _move_clock(customer_id: int, when: datetime.datetime) -> None:
 
 
 def refresh_plan(customer_id: int) -> datetime.date | None:
-    """next_followup_on := next_date of the customer's latest follow-up (None without one).
-    Locks the customer row first, so two writers serialise (and a customer edit holding the
-    lock cannot write back an older value)."""
+    """next_followup_on := the plan date of the customer's latest follow-up: its
+    ``rescheduled_to`` if the plan was moved on the calendar (``plan_reschedule``), else its
+    ``next_date`` (None without one). Locks the customer row first, so two writers serialise
+    (and a customer edit holding the lock cannot write back an older value)."""
     list(Customer._base_manager.select_for_update().filter(pk=customer_id).values_list("pk", flat=True))
-    latest = (FollowUp.objects.filter(customer_id=customer_id).order_by("-occurred_at", "-id")
-              .values_list("next_date", flat=True).first())
+    row = (FollowUp.objects.filter(customer_id=customer_id).order_by("-occurred_at", "-id")
+           .values_list("rescheduled_to", "next_date").first())
+    latest = (row[0] or row[1]) if row else None
     Customer._base_manager.filter(pk=customer_id).update(next_followup_on=latest)
     return latest
 
@@ -335,3 +337,52 @@ def followup_comment_add(*, actor: User, followup_id: int, text: str) -> FollowU
     audit_record(actor=actor, action="followup_comment", target=fu, customer_id=fu.customer_id,
                  changes={"comment": [None, text]})
     return comment
+
+
+@transaction.atomic
+def plan_reschedule(*, actor: User, customer_id: int, new_date: datetime.date | str) -> FollowUp:
+    """Move the customer's follow-up plan to ``new_date`` (the calendar's drag and drop).
+
+    The plan is the latest follow-up's next date; the move is stored beside it
+    (``rescheduled_to``, ``rescheduled_at``, ``rescheduled_by``) without touching the record's
+    content (so the edit window does not matter), and ``refresh_plan`` takes it from there. A
+    newer follow-up supersedes it as it supersedes any plan. Only users who may write the
+    customer (404 if they cannot see it, 403 for a read-only share); ``new_date`` is a local
+    day, today or later. Moving to the same day changes nothing. Audited
+    (``followup_reschedule``, old and new date)."""
+    customer = _customer_for_write(actor, customer_id)
+    fields: dict[str, list[str]] = {}
+    day = None
+    if isinstance(new_date, datetime.datetime):
+        day = timezone.localdate(new_date) if timezone.is_aware(new_date) else new_date.date()
+    elif isinstance(new_date, datetime.date):
+        day = new_date
+    elif isinstance(new_date, str) and new_date.strip():
+        try:
+            day = parse_date(new_date.strip())
+        except ValueError:
+            day = None
+    if day is None:
+        fields["new_date"] = [_("Enter a date such as 2026-03-01.")]
+    elif day < timezone.localdate():
+        fields["new_date"] = [_("A plan can be moved to today or a later day, not into the past.")]
+    if fields:
+        raise _invalid(fields)
+    # the customer row first (as refresh_plan does), then its latest follow-up
+    list(Customer._base_manager.select_for_update().filter(pk=customer.pk).values_list("pk", flat=True))
+    fu = (FollowUp.objects.select_for_update(of=("self",)).filter(customer_id=customer.pk)
+          .order_by("-occurred_at", "-id").first())
+    if fu is None or fu.plan_date is None:
+        raise ApplicationError(_("This customer has no planned follow-up to move; log a follow-up with a next "
+                                 "date first."), code="no_plan")
+    old = fu.plan_date
+    if day == old:
+        return fu
+    fu.rescheduled_to = day
+    fu.rescheduled_at = timezone.now()
+    fu.rescheduled_by = actor
+    fu.save(update_fields=["rescheduled_to", "rescheduled_at", "rescheduled_by"])
+    refresh_plan(customer.pk)
+    audit_record(actor=actor, action="followup_reschedule", target=fu, customer_id=customer.pk,
+                 changes={"next_date": [old.isoformat(), day.isoformat()]})
+    return fu

@@ -30,6 +30,8 @@ from pharmcrm.api.org import router as org_router
 from pharmcrm.api.pool import router as pool_router
 from pharmcrm.api.qualifications import router as qualification_router
 from pharmcrm.api.regions import router as region_router
+from pharmcrm.api.supervision import router as supervision_router
+from pharmcrm.api.tickets import router as ticket_router
 
 
 class PharmcrmAPI(NinjaAPI):
@@ -94,4 +96,6 @@ api.add_router("/catalog", catalog_router)
 api.add_router("/", pool_router)  # /pool..., /customers/{id}/pool-events
 api.add_router("/agreements", agency_router)
 api.add_router("/followups", followup_router)
+api.add_router("/tickets", ticket_router)
 api.add_router("/notifications", notification_router)
+api.add_router("/", supervision_router)  # /team/feed, /team/people/{id}/interactions, /calendar, plan reschedule

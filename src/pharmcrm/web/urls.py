@@ -42,5 +42,6 @@ urlpatterns = [
     path("", include("pharmcrm.web.urls_pool")),  # the public pool (公海): list, claim, release, rules
     path("agreements/", include("pharmcrm.web.urls_agency")),  # agency agreements (代理协议)
     path("", include("pharmcrm.web.urls_followups")),  # follow-ups (跟进记录)
+    path("", include("pharmcrm.web.urls_tickets")),  # service tickets (服务记录)
     path("", include("pharmcrm.web.urls_notifications")),  # the notification centre (the bell)
 ]

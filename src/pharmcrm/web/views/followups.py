@@ -36,6 +36,7 @@ ACTION_LABELS = {
     "followup_create": gettext_noop("Follow-up logged"),
     "followup_update": gettext_noop("Follow-up edited"),
     "followup_comment": gettext_noop("Comment on a follow-up"),
+    "followup_reschedule": gettext_noop("Follow-up plan rescheduled"),
 }
 
 
