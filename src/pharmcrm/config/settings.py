@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "pharmcrm.qualifications",
     "pharmcrm.agency",
     "pharmcrm.activities",
+    "pharmcrm.tickets",
     "pharmcrm.notifications",
     "pharmcrm.api",
     "pharmcrm.web",

@@ -25,6 +25,7 @@ _AREAS = [
     ("customers", _("Customers"), "bi-people", "web:customer_list", "all", ("/customers/", "/search/")),
     ("contacts", _("Contacts"), "bi-person-vcard", "web:contact_list", "all", ("/contacts/",)),
     ("followups", _("Follow-ups"), "bi-journal-text", "web:followup_list", "all", ("/followups/",)),
+    ("tickets", _("Service tickets"), "bi-headset", "web:ticket_list", "all", ("/tickets/",)),
     ("catalog", _("Products"), "bi-capsule-pill", "web:product_list", "all", ("/catalog/",)),
     ("agreements", _("Agency agreements"), "bi-file-earmark-text", "web:agreement_list", "all", ("/agreements/",)),
     ("settings", _("Settings"), "bi-gear", "web:settings_home", "admin", ("/settings/",)),

@@ -44,4 +44,5 @@ urlpatterns = [
     path("", include("pharmcrm.web.urls_followups")),  # follow-ups (跟进记录)
     path("", include("pharmcrm.web.urls_tickets")),  # service tickets (服务记录)
     path("", include("pharmcrm.web.urls_notifications")),  # the notification centre (the bell)
+    path("", include("pharmcrm.web.urls_supervision")),  # 团队动态 and 跟进日历 (calendar)
 ]
