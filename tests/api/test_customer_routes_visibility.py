@@ -69,6 +69,8 @@ CALLS = {
     ("PATCH", "/customers/{customer_id}/competitors/{competitor_id}"): ("alive", lambda c, u: {"notes": "返点高"}),
     ("DELETE", "/customers/{customer_id}/competitors/{competitor_id}"): ("alive", None),
     ("PUT", "/customers/{customer_id}/head-office"): ("alive", lambda c, u: {"chain_id": None}),
+    # the follow-up calendar (api/supervision.py); world.alive has a plan
+    ("POST", "/customers/{customer_id}/plan/reschedule"): ("alive", lambda c, u: {"date": "2099-01-01"}),
 }
 
 OUTSIDERS = ["rep_pd2", "rep_px", "rep_gz", "south_head", "finance"]
@@ -103,6 +105,9 @@ def world(org):
         "deleted": make_share(w.deleted, group=group, access="read"),
     }
     _profile_world(w, org)
+    from pharmcrm.activities.services import followup_create
+
+    followup_create(actor=org.rep_pd1, customer_id=w.alive.pk, data={"content": "拜访", "next_date": "2099-01-01"})
     return w
 
 

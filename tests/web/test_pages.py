@@ -36,6 +36,8 @@ CUSTOMER_ROUTES = [
     ("web:customer_detail", "get", {"tab": "followups"}),
     ("web:followup_create", "get", {}),
     ("web:followup_create", "post", {"channel": "visit", "content": "x"}),
+    # supervision and calendar (web/urls_supervision.py)
+    ("web:plan_reschedule", "post", {"new_date": "2099-01-01"}),
 ]
 
 

@@ -25,6 +25,8 @@ _AREAS = [
     ("customers", _("Customers"), "bi-people", "web:customer_list", "all", ("/customers/", "/search/")),
     ("contacts", _("Contacts"), "bi-person-vcard", "web:contact_list", "all", ("/contacts/",)),
     ("followups", _("Follow-ups"), "bi-journal-text", "web:followup_list", "all", ("/followups/",)),
+    ("calendar", _("Calendar"), "bi-calendar3", "web:calendar", "works", ("/calendar/",)),
+    ("team_feed", _("Team activity"), "bi-activity", "web:team_feed", "head", ("/team/",)),
     ("tickets", _("Service tickets"), "bi-headset", "web:ticket_list", "all", ("/tickets/",)),
     ("catalog", _("Products"), "bi-capsule-pill", "web:product_list", "all", ("/catalog/",)),
     ("agreements", _("Agency agreements"), "bi-file-earmark-text", "web:agreement_list", "all", ("/agreements/",)),
@@ -37,6 +39,10 @@ def _allowed(user, who: str) -> bool:
         return True
     if who == "admin":
         return user.is_admin
+    if who == "head":
+        return user.is_head
+    if who == "works":  # works customers: sales roles and heads (the follow-up calendar)
+        return user.is_head or bool(user.role_codes & {"sales_rep", "sales_admin"})
     return user.has_role(who)
 
 
