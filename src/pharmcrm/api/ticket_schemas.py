@@ -103,6 +103,10 @@ class TicketDetailOut(TicketOut):
     permissions: TicketPermissions
     events: list[EventOut] = Field(description="the ticket's timeline, oldest first")
 
+    @staticmethod
+    def resolve_events(obj) -> list:
+        return obj.timeline
+
 
 class TicketPage(Schema):
     items: list[TicketOut]

@@ -34,7 +34,7 @@ router = Router(tags=["service tickets"])
 def _detail(actor, ticket_id: int):
     ticket = selectors.ticket_get(actor=actor, ticket_id=ticket_id)
     ticket.permissions = selectors.ticket_permissions(actor=actor, ticket=ticket)
-    ticket.events = selectors.ticket_events(ticket=ticket)
+    ticket.timeline = selectors.ticket_events(ticket=ticket)
     return ticket
 
 

@@ -334,8 +334,10 @@ def allowed_actions(ticket: Ticket, *, can_write: bool, is_assignee: bool) -> li
     return out
 
 
-def _transition(*, actor: User, ticket_id: int, action: str, note: str = "", set_fields: dict | None = None
-                ) -> Ticket:
+def _transition(*, actor: User, ticket_id: int, action: str, prepare=None) -> Ticket:
+    """Apply ``action``: the ticket must be visible (else ``NotFound``), the actor allowed (else
+    ``PermissionDenied``), the move legal from its status (else ``illegal_transition``); then
+    ``prepare()`` checks the input and returns (note, fields to set)."""
     ticket = _ticket_for_change(actor, ticket_id)
     _check_may_act(actor, ticket)
     target = TRANSITIONS[action].get(ticket.status)
@@ -343,8 +345,9 @@ def _transition(*, actor: User, ticket_id: int, action: str, note: str = "", set
         raise _illegal(ticket, action)
     if action == REOPEN and ticket.status == Status.CLOSED and not visibility.can_write(actor, ticket.customer_id):
         raise PermissionDenied(_("Only someone who may change this customer may reopen a closed ticket."))
+    note, set_fields = prepare() if prepare else ("", {})
     now = timezone.now()
-    values: dict[str, Any] = {"status": target, "updated_at": now, **(set_fields or {})}
+    values: dict[str, Any] = {"status": target, "updated_at": now, **set_fields}
     if action == RESOLVE:
         values["resolved_at"] = now
     elif action == CLOSE:
@@ -357,21 +360,20 @@ def _transition(*, actor: User, ticket_id: int, action: str, note: str = "", set
         raise _illegal(ticket, action)
     before = ticket.status
     ticket.refresh_from_db()
-    changes = {"status": [before, target]}
+    changes: dict[str, Any] = {"status": [before, target]}
     for name in ("resolution", "satisfaction", "satisfaction_comment"):
-        if set_fields and name in set_fields and set_fields[name] not in ("", None):
+        if set_fields.get(name) not in ("", None):
             changes[name] = [None, set_fields[name]]
-    if action == REOPEN:
-        changes["due_at"] = [None, ticket.due_at]
     event_changes = {}
-    if ticket.satisfaction is not None and action == CLOSE:
+    if action == CLOSE and ticket.satisfaction is not None:
         event_changes["satisfaction"] = [None, ticket.satisfaction]
     if action == REOPEN:
+        changes["due_at"] = [None, ticket.due_at]
         event_changes["due_at"] = [None, ticket.due_at.isoformat()]
     _event(ticket, EVENT_OF[action], actor, note=note, from_status=before, to_status=target, at=now,
            changes=event_changes)
     audit_record(actor=actor, action=f"ticket_{action}", target=ticket, customer_id=ticket.customer_id,
-                 changes={**changes, **({"note": [None, note]} if note else {})})
+                 changes={**changes, **({"note": [None, note]} if note and action != RESOLVE else {})})
     return ticket
 
 
@@ -386,37 +388,41 @@ def _note(note, *, required_msg: str | None = None, name: str = "note", limit: i
 @transaction.atomic
 def ticket_start(*, actor: User, ticket_id: int, note: str = "") -> Ticket:
     """open → in progress."""
-    return _transition(actor=actor, ticket_id=ticket_id, action=START, note=_note(note))
+    return _transition(actor=actor, ticket_id=ticket_id, action=START, prepare=lambda: (_note(note), {}))
 
 
 @transaction.atomic
 def ticket_resolve(*, actor: User, ticket_id: int, resolution: str) -> Ticket:
     """open / in progress → resolved, with what was done."""
-    text = _note(resolution, name="resolution", limit=5000,
-                 required_msg=_("Say how the ticket was resolved."))
-    return _transition(actor=actor, ticket_id=ticket_id, action=RESOLVE, note=text,
-                       set_fields={"resolution": text})
+
+    def prepare():
+        text = _note(resolution, name="resolution", limit=5000, required_msg=_("Say how the ticket was resolved."))
+        return text, {"resolution": text}
+
+    return _transition(actor=actor, ticket_id=ticket_id, action=RESOLVE, prepare=prepare)
 
 
 @transaction.atomic
 def ticket_close(*, actor: User, ticket_id: int, satisfaction: int | None = None, comment: str = "") -> Ticket:
     """resolved → closed, with the customer's satisfaction (1–5, if they gave one) and comment."""
-    if satisfaction in ("", None):
-        satisfaction = None
-    elif isinstance(satisfaction, bool) or not isinstance(satisfaction, int) or not 1 <= satisfaction <= 5:
-        raise _invalid({"satisfaction": [_("Rate the customer's satisfaction from 1 (very dissatisfied) to 5 "
-                                           "(very satisfied).")]})
-    text = _note(comment, name="satisfaction_comment")
-    return _transition(actor=actor, ticket_id=ticket_id, action=CLOSE, note=text,
-                       set_fields={"satisfaction": satisfaction, "satisfaction_comment": text})
+
+    def prepare():
+        score = None if satisfaction in ("", None) else satisfaction
+        if score is not None and (isinstance(score, bool) or not isinstance(score, int) or not 1 <= score <= 5):
+            raise _invalid({"satisfaction": [_("Rate the customer's satisfaction from 1 (very dissatisfied) to 5 "
+                                               "(very satisfied).")]})
+        text = _note(comment, name="satisfaction_comment")
+        return text, {"satisfaction": score, "satisfaction_comment": text}
+
+    return _transition(actor=actor, ticket_id=ticket_id, action=CLOSE, prepare=prepare)
 
 
 @transaction.atomic
 def ticket_reopen(*, actor: User, ticket_id: int, note: str = "") -> Ticket:
     """resolved / closed → in progress; a new due time from now. A closed ticket only by the
     customer's writers."""
-    text = _note(note, required_msg=_("Say why the ticket is reopened."))
-    return _transition(actor=actor, ticket_id=ticket_id, action=REOPEN, note=text)
+    return _transition(actor=actor, ticket_id=ticket_id, action=REOPEN,
+                       prepare=lambda: (_note(note, required_msg=_("Say why the ticket is reopened.")), {}))
 
 
 @transaction.atomic
