@@ -4,7 +4,7 @@ A customer the caller cannot see is a 404; entries name only what the caller may
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -23,6 +23,8 @@ class TimelineQuery(Schema):
     limit: int = Field(PAGE_SIZE, ge=1, le=100, description="entries per page, 1..100")
     offset: int = Field(0, ge=0, le=MAX_OFFSET, description=f"entries to skip, 0..{MAX_OFFSET}")
     source: str = Field("", description="only one area: " + ", ".join(source_keys()) + " (empty: all)")
+    day_from: date | None = Field(None, description="only entries on or after this local day (Asia/Shanghai)")
+    day_to: date | None = Field(None, description="only entries on or before this local day (Asia/Shanghai)")
 
 
 class TimelineEntryOut(Schema):
@@ -67,7 +69,8 @@ def customer_timeline(request, customer_id: Id, query: Query[TimelineQuery]):
         msg = _("Unknown source; one of: %(keys)s") % {"keys": ", ".join(source_keys())}
         raise ApplicationError(msg, code="invalid", fields={"source": [msg]})
     page = timeline_page(actor=request.auth, customer=customer, perms=perms, offset=query.offset,
-                         limit=query.limit, sources=[source] if source else None)
+                         limit=query.limit, sources=[source] if source else None, day_from=query.day_from,
+                         day_to=query.day_to)
     return {"items": page.entries, "offset": page.offset, "limit": page.limit, "has_more": page.has_more}
 
 

@@ -80,12 +80,15 @@ class TimelinePage:
 
 
 def timeline_page(*, actor, customer, perms, offset: int = 0, limit: int = PAGE_SIZE,
-                  sources: Iterable[str] | None = None) -> TimelinePage:
+                  sources: Iterable[str] | None = None, day_from: datetime.date | None = None,
+                  day_to: datetime.date | None = None) -> TimelinePage:
     """Entries ``offset .. offset+limit`` of the customer's merged timeline, newest first.
 
     ``customer`` was loaded through a selector (visibility-checked) and ``perms`` is
     ``customer_permissions`` for it. ``sources``: only these source keys (None or empty: all).
     A constant number of queries: each source is asked once for its newest ``offset+limit+1``.
+    ``day_from`` / ``day_to``: only entries on those local days (inclusive); with an end day each
+    source is read ``MAX_OFFSET`` entries deeper (the newer entries come first), a bounded depth.
     """
     offset = max(0, min(int(offset), MAX_OFFSET))
     limit = max(1, int(limit))
@@ -93,9 +96,14 @@ def timeline_page(*, actor, customer, perms, offset: int = 0, limit: int = PAGE_
     chosen = [s for s in SOURCES if not wanted or s.key in wanted]
     need = offset + limit + 1
     now = timezone.now()
+    start = at_day(day_from) if day_from else None
+    if day_to:
+        now = min(now, at_day(day_to + datetime.timedelta(days=1)) - datetime.timedelta(microseconds=1))
+        need += MAX_OFFSET
     entries: list[TimelineEntry] = []
     for source in chosen:
-        entries.extend(e for e in source.load(customer, actor, perms, limit=need) if e.at <= now)
+        entries.extend(e for e in source.load(customer, actor, perms, limit=need)
+                       if e.at <= now and (start is None or e.at >= start))
     entries.sort(key=lambda e: (e.at, e.kind), reverse=True)
     window = entries[offset:offset + limit + 1]
     return TimelinePage(entries=window[:limit], offset=offset, limit=limit, has_more=len(window) > limit,
