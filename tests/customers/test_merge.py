@@ -27,6 +27,7 @@ pytestmark = pytest.mark.django_db
 # customers.merge.HANDLERS if not, and list it here.
 KNOWN = {
     "activities.FollowUp.customer": "moved",  # the interactions go with the surviving company
+    "tickets.Ticket.customer": "moved",  # service tickets and their timelines go with it
     "agency.AgencyAgreement.agent": "moved",
     "agency.AgreementHospital.hospital": "moved",
     "catalog.ProductPrice.customer": "moved",

@@ -38,6 +38,10 @@ CUSTOMER_ROUTES = [
     ("web:followup_create", "post", {"channel": "visit", "content": "x"}),
     # supervision and calendar (web/urls_supervision.py)
     ("web:plan_reschedule", "post", {"new_date": "2099-01-01"}),
+    # service tickets (web/urls_tickets.py)
+    ("web:customer_detail", "get", {"tab": "tickets"}),
+    ("web:ticket_create", "get", {}),
+    ("web:ticket_create", "post", {"type": "consultation", "priority": "normal", "title": "x"}),
 ]
 
 
