@@ -183,6 +183,17 @@ def test_a_head_switches_between_mine_and_the_team(org, team_book, web):
     assert set(ids(sh.due)) == expected | {t["px_today"].pk}
     assert sum(p.overdue + p.today for p in sh.people) == sh.due_count
 
+    # a big team shows its most overdue people and counts the rest
+    import pharmcrm.activities.desktop as desktop_module
+
+    desktop_module.PEOPLE_ROWS, saved = 2, desktop_module.PEOPLE_ROWS
+    try:
+        capped = desktop.followup_plans(actor=org.sh_head, scope="team")
+    finally:
+        desktop_module.PEOPLE_ROWS = saved
+    assert [p.user_id for p in capped.people] == [p.user_id for p in sh.people][:2]
+    assert capped.people_more == len(sh.people) - 2 and capped.due_count == sh.due_count
+
     client = web(org.pd_head)
     html = client.get(DESKTOP).content.decode()
     assert 'data-testid="scope-switch"' in html and page_rows(html) == [t["head_own"].pk]

@@ -209,6 +209,34 @@ class TestWarningsAndIdempotency:
         assert {c.name for c in team} == {"明天回收", "后天回收", "别人的"}
         assert pool_selectors.pool_warnings(actor=User.objects.get(pk=org.rep_gz.pk), team=True) == []
 
+    def test_pool_warnings_two_rules_match_plain_arithmetic(self, org, monkeypatch):
+        """One index walk per rule, merged: the same rows, in the same order, as computing every
+        customer's due date here and sorting, with a limit smaller than the matches."""
+        import random
+
+        set_policy(followup_days=30, deal_days=60, warning_days=5)
+        monkeypatch.setattr(pool, "today", lambda: d("2026-03-01"))
+        rng = random.Random(7)
+        start = at("2025-12-20")
+        for i in range(40):
+            def moment():
+                return start + datetime.timedelta(hours=rng.randrange(0, 24 * 70)) if rng.random() < 0.8 else None
+            clocks(make_customer(rng.choice([org.rep_pd1, org.rep_pd2]), f"客户{i}"), owned=moment(),
+                   followup=moment(), deal=moment())
+        horizon = d("2026-03-06")
+        expected = []
+        for c in Customer.objects.filter(owner__isnull=False, owner_department__isnull=False, deleted_at__isnull=True):
+            own = c.owned_since or c.created_at
+            moment = min(max(c.last_followup_at or c.created_at, own) + datetime.timedelta(days=30),
+                         max(c.last_deal_at or c.created_at, own) + datetime.timedelta(days=60))
+            if moment.astimezone(SHANGHAI).date() <= horizon:
+                expected.append((moment, c.pk))
+        expected = [pk for _, pk in sorted(expected)]
+        assert len(expected) > 6  # the fixture exercises the limit
+        head = User.objects.get(pk=org.pd_head.pk)
+        assert [c.pk for c in pool_selectors.pool_warnings(actor=head, team=True, limit=6)] == expected[:6]
+        assert [c.pk for c in pool_selectors.pool_warnings(actor=head, team=True, limit=100)] == expected
+
     def test_running_twice_changes_nothing_the_second_time(self, org):
         set_policy(followup_days=30, deal_days=90, warning_days=5)
         for i in range(6):

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -43,6 +44,12 @@ class CustomerSource(models.TextChoices):
 
 
 ALIVE = Q(deleted_at__isnull=True)
+
+
+def pool_clock(field: str) -> Greatest:
+    """The public pool's clock of a rule: ``max(field or created_at, owned_since or created_at)``
+    (customers/pool.py); indexed per rule, so "due soonest" is an index walk (pool_warnings)."""
+    return Greatest(Coalesce(field, "created_at"), Coalesce("owned_since", "created_at"))
 
 
 class Customer(TimeStamped):
@@ -127,8 +134,14 @@ class Customer(TimeStamped):
             # My Desktop: plans due, per owner and per department
             models.Index(fields=["owner", "next_followup_on"], name="cust_owner_plan_idx",
                          condition=ALIVE & Q(next_followup_on__isnull=False)),
-            models.Index(fields=["owner_department", "next_followup_on"], name="cust_dept_plan_idx",
+            # (owner last: the team table's per-person counts read this index alone)
+            models.Index(fields=["owner_department", "next_followup_on", "owner"], name="cust_dept_plan_idx",
                          condition=ALIVE & Q(next_followup_on__isnull=False)),
+            # the public pool's clocks (customers/pool.py), in due order for the warnings
+            models.Index(pool_clock("last_followup_at"), name="cust_followup_clock_idx",
+                         condition=ALIVE & Q(owner__isnull=False)),
+            models.Index(pool_clock("last_deal_at"), name="cust_deal_clock_idx",
+                         condition=ALIVE & Q(owner__isnull=False)),
             # ... and in date order over a large subtree (a regional head's team view)
             models.Index(fields=["next_followup_on", "id"], name="cust_plan_idx",
                          condition=ALIVE & Q(next_followup_on__isnull=False)),

@@ -5,12 +5,11 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import DateTimeField, Exists, ExpressionWrapper, OuterRef, QuerySet, Subquery
-from django.db.models.functions import Coalesce, Greatest, Least
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
 
 from pharmcrm.core.errors import NotFound
 from pharmcrm.customers import pool
-from pharmcrm.customers.models import Customer, PoolEvent
+from pharmcrm.customers.models import Customer, PoolEvent, pool_clock
 from pharmcrm.customers.pool_services import claims_today, last_release, may_claim
 from pharmcrm.customers.selectors import _search
 from pharmcrm.org import visibility
@@ -122,31 +121,45 @@ def pool_quota(*, actor: User) -> Quota:
 def pool_warnings(*, actor: User, team: bool = False, limit: int = 50) -> list[Customer]:
     """Customers that return to the pool within the warning days unless followed up, soonest
     first, each with ``pool_due`` (``customers.pool.Due``). Mine, or (``team``) those a head or
-    administrator may transfer. Empty when automatic recycling is off."""
+    administrator may transfer. Empty when automatic recycling is off.
+
+    One query per active rule, each walking that rule's clock index (``pool_clock``) in order
+    and stopping at ``limit`` rows, whatever the size of the subtree; the soonest ``limit`` of
+    their union are the soonest overall (a customer among the first ``limit`` by its earlier
+    rule is among the first ``limit`` of that rule)."""
     policy = pool.policy_get()
-    day = pool.today()
-    soon = pool.recyclable_q(policy, day + datetime.timedelta(days=policy.warning_days))
-    if not policy.auto_recycle or soon is None:
+    if not policy.auto_recycle:
         return []
+    horizon = pool.today() + datetime.timedelta(days=policy.warning_days)
     base = visibility.transferable_customers(actor) if team else visibility.visible_customers(actor, pool=False)
     if not team:
         base = base.filter(owner_id=actor.pk)
-    base = base.filter(soon, owner_department__isnull=False)
-    qs = base.annotate(pool_due_at=_due_expression(policy)).select_related("owner").order_by("pool_due_at", "id")
-    rows = list(qs[:limit])
-    for c in rows:
-        c.pool_due = pool.due_of(policy, c)
-    return rows
-
-
-def _due_expression(policy):
-    """The moment a customer's earlier clock runs out (for ordering; ``due_of`` says the day)."""
-    parts = []
+    base = base.filter(owner__isnull=False, owner_department__isnull=False, deleted_at__isnull=True).exclude(
+        pool.exempt_q())
+    found: dict[int, Customer] = {}
     for field, days in (("last_followup_at", policy.followup_days), ("last_deal_at", policy.deal_days)):
-        if days:
-            clock = Greatest(Coalesce(field, "created_at"), Coalesce("owned_since", "created_at"))
-            parts.append(ExpressionWrapper(clock + datetime.timedelta(days=days), output_field=DateTimeField()))
-    return parts[0] if len(parts) == 1 else Least(*parts)
+        if not days:
+            continue
+        cutoff = pool.local_midnight(horizon - datetime.timedelta(days=days - 1))
+        qs = (base.annotate(pool_clock=pool_clock(field)).filter(pool_clock__lt=cutoff)
+              .select_related("owner").order_by("pool_clock", "id"))
+        for c in qs[:limit]:
+            found.setdefault(c.pk, c)
+    rows = []
+    for c in found.values():
+        c.pool_due = pool.due_of(policy, c)
+        rows.append(c)
+    rows.sort(key=lambda c: (_due_moment(policy, c), c.pk))
+    return rows[:limit]
+
+
+def _due_moment(policy, c: Customer) -> datetime.datetime:
+    """The moment the customer's earlier clock runs out (the order of the warnings)."""
+    own = c.owned_since or c.created_at
+    moments = [max(getattr(c, field) or c.created_at, own) + datetime.timedelta(days=days)
+               for field, days in (("last_followup_at", policy.followup_days), ("last_deal_at", policy.deal_days))
+               if days]
+    return min(moments)
 
 
 def customer_pool_status(*, actor: User, customer: Customer) -> dict:

@@ -36,6 +36,7 @@ from django.core.management.color import no_style
 from django.db import connection, transaction
 from django.db.models import Count
 
+from pharmcrm.activities.models import FollowUp
 from pharmcrm.core.models import AuditEvent
 from pharmcrm.core.pinyin import normalise, search_key
 from pharmcrm.customers.models import Customer, CustomerShare
@@ -51,7 +52,7 @@ from pharmcrm.org.models import (
     UserRole,
 )
 
-BUILD_VERSION = 4  # bump when the shape of the generated data changes
+BUILD_VERSION = 5  # bump when the shape of the generated data changes
 BATCH = 10_000
 USER_PREFIX = "bench_"
 META_TABLE = "pharmcrm_bench_meta"
@@ -89,6 +90,7 @@ class BenchCompany:
     personas: dict[str, str] = field(default_factory=dict)  # persona -> username
     departments: int = 0
     shares: int = 0
+    followups: int = 0
     seconds: float = 0.0
 
     def to_json(self) -> str:
@@ -689,6 +691,10 @@ def bench_build(
         shares=n_shares,
     )
     company.personas = _pick_personas(people, depts, customers)
+    log("Writing follow-ups ...")
+    with transaction.atomic():
+        company.followups = _write_followups(rng, company.personas["rep"])
+        _reset_sequences([FollowUp])
     company.seconds = round(time.perf_counter() - started, 1)
     write_meta(company)
     return company
@@ -730,6 +736,45 @@ def _write_shares(rng, customers: int, people: list[_Person], groups: list, dele
             )
             n -= cur.rowcount
     return n
+
+
+REP_FOLLOWUPS = 20_000  # the busiest rep's history (issue 4: a rep with 1,000+ customers, 20,000 follow-ups)
+FOLLOWUP_TEXTS = [
+    "拜访药剂科主任，介绍新品规格与医保目录情况，对方表示下月药事会讨论。",
+    "电话沟通上季度回款进度，财务称月底前安排付款。",
+    "微信发送产品说明书和临床资料，采购同意安排科室试用。",
+    "参加区域学术会议，与科室主任交流用药反馈，约定下周再访。",
+    "与采购负责人商谈供货价格，对方希望再让两个点，需请示经理。",
+    "陪同代理商拜访连锁总部，确认首批铺货门店名单。",
+    "回访上次投诉处理结果，客户对更换批次表示满意。",
+    "送达首营资料更新件，核对营业执照和GSP证书有效期。",
+]
+NEXT_PLANS = ["再次拜访确认药事会结果", "跟进回款", "寄送样品", "约见科室主任", "确认铺货数量", "报价答复"]
+
+
+def _write_followups(rng: random.Random, rep_username: str) -> int:
+    """The busiest rep's ``REP_FOLLOWUPS`` follow-ups spread over their customers, and one by the
+    owner for every other customer with a plan (so My Desktop's rows have a "last time")."""
+    rep = User.objects.get(username=rep_username)
+    rep_customers = list(Customer.objects.filter(owner=rep, deleted_at__isnull=True).values_list("id", flat=True))
+    planned = list(Customer.objects.filter(deleted_at__isnull=True, next_followup_on__isnull=False)
+               .exclude(owner=rep).values_list("id", "owner_id", "next_followup_on").order_by("id"))
+    channels = ["visit", "phone", "wechat", "email", "meeting"]
+    year = 365 * 86400
+
+    def row(customer_id: int, author_id: int, next_date) -> tuple:
+        at = EPOCH - datetime.timedelta(seconds=rng.randrange(year))
+        return (customer_id, author_id, at, rng.choice(channels), rng.choice(FOLLOWUP_TEXTS), next_date,
+                rng.choice(NEXT_PLANS) if next_date else "", at, at)
+
+    def rows() -> Iterator[tuple]:
+        for _ in range(REP_FOLLOWUPS if rep_customers else 0):
+            yield row(rng.choice(rep_customers), rep.pk, None)
+        for cid, owner_id, next_on in planned:
+            yield row(cid, owner_id, next_on)
+
+    return insert_rows(FollowUp, ["customer", "author", "occurred_at", "channel", "content", "next_date",
+                                  "next_plan", "created_at", "updated_at"], rows())
 
 
 def _pick_personas(people: list[_Person], depts: list[_Dept], customers: int) -> dict[str, str]:
