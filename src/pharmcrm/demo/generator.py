@@ -491,6 +491,12 @@ def demo_load(seed: int = DEFAULT_SEED, *, password: str = DEMO_PASSWORD) -> dic
 
     followup_counts = followups_load(seed=seed, customer_ids=customer_ids, users=users, fresh=_fresh, now=now)
 
+    # Service tickets (服务记录): consultations, complaints, returns, quality issues (demo/gen_tickets.py).
+    from pharmcrm.demo.gen_tickets import tickets_load
+
+    ticket_counts = tickets_load(seed=seed, customer_ids=customer_ids, users=users, fresh=_fresh, now=now,
+                                 leaver_ids={users[u.username].pk for u in USERS if u.leaves})
+
     # Agency agreements (代理协议): exclusive by province, city and hospital, expired, drafts (demo/gen_agency.py).
     from pharmcrm.demo.gen_agency import agency_load
 
@@ -518,6 +524,7 @@ def demo_load(seed: int = DEFAULT_SEED, *, password: str = DEMO_PASSWORD) -> dic
         **pool_counts,
         **agency_counts,
         **followup_counts,
+        **ticket_counts,
     }
 
 

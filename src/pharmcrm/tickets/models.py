@@ -18,6 +18,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from pharmcrm.core.models import TimeStamped
 
@@ -27,21 +28,21 @@ class TicketType(models.TextChoices):
     COMPLAINT = "complaint", _("Complaint")
     RETURN = "return", _("Return")
     QUALITY = "quality", _("Quality issue")
-    OTHER = "other", _("Other")
+    OTHER = "other", pgettext_lazy("ticket type", "Other")
 
 
 class Priority(models.TextChoices):
-    LOW = "low", _("Low")
-    NORMAL = "normal", _("Normal")
-    HIGH = "high", _("High")
-    URGENT = "urgent", _("Urgent")
+    LOW = "low", pgettext_lazy("ticket priority", "Low")
+    NORMAL = "normal", pgettext_lazy("ticket priority", "Normal")
+    HIGH = "high", pgettext_lazy("ticket priority", "High")
+    URGENT = "urgent", pgettext_lazy("ticket priority", "Urgent")
 
 
 class Status(models.TextChoices):
-    OPEN = "open", _("Open")
-    IN_PROGRESS = "in_progress", _("In progress")
-    RESOLVED = "resolved", _("Resolved")
-    CLOSED = "closed", _("Closed")
+    OPEN = "open", pgettext_lazy("ticket status", "Open")
+    IN_PROGRESS = "in_progress", pgettext_lazy("ticket status", "In progress")
+    RESOLVED = "resolved", pgettext_lazy("ticket status", "Resolved")
+    CLOSED = "closed", pgettext_lazy("ticket status", "Closed")
 
 
 ACTIVE_STATUSES = (Status.OPEN, Status.IN_PROGRESS)
@@ -80,7 +81,7 @@ class Ticket(TimeStamped):
     product = models.ForeignKey("catalog.Product", verbose_name=_("product"), on_delete=models.PROTECT,
                                 related_name="tickets", null=True, blank=True)
     batch_no = models.CharField(_("batch number"), max_length=50, blank=True)
-    title = models.CharField(_("title"), max_length=200)
+    title = models.CharField(pgettext_lazy("ticket", "title"), max_length=200)
     description = models.TextField(_("description"), max_length=5000, blank=True)
     assignee = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("assignee"), on_delete=models.PROTECT,
                                  related_name="assigned_tickets")
@@ -138,14 +139,14 @@ class Ticket(TimeStamped):
 
 
 class EventKind(models.TextChoices):
-    CREATED = "created", _("Opened")
-    ASSIGNED = "assigned", _("Assigned")
-    STARTED = "started", _("Work started")
-    RESOLVED = "resolved", _("Resolved")
-    CLOSED = "closed", _("Closed")
-    REOPENED = "reopened", _("Reopened")
-    COMMENT = "comment", _("Comment")
-    EDITED = "edited", _("Edited")
+    CREATED = "created", pgettext_lazy("ticket event", "Opened")
+    ASSIGNED = "assigned", pgettext_lazy("ticket event", "Assigned")
+    STARTED = "started", pgettext_lazy("ticket event", "Work started")
+    RESOLVED = "resolved", pgettext_lazy("ticket event", "Resolved")
+    CLOSED = "closed", pgettext_lazy("ticket event", "Closed")
+    REOPENED = "reopened", pgettext_lazy("ticket event", "Reopened")
+    COMMENT = "comment", pgettext_lazy("ticket event", "Comment")
+    EDITED = "edited", pgettext_lazy("ticket event", "Edited")
 
 
 class TicketEvent(models.Model):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from pharmcrm.tickets.models import Priority, Status, TicketType
 from pharmcrm.tickets.selectors import SORTS
@@ -33,7 +34,7 @@ class TicketForm(forms.Form):
 
     type = forms.ChoiceField(label=_("Type"), choices=TicketType.choices)
     priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices, initial=Priority.NORMAL)
-    title = forms.CharField(label=_("Title"), max_length=200, required=False,
+    title = forms.CharField(label=pgettext_lazy("ticket", "Title"), max_length=200, required=False,
                             help_text=_("One line: what the customer asks for or complains about."))
     description = forms.CharField(label=_("Description"), max_length=5000, required=False,
                                   widget=forms.Textarea(attrs={"rows": 4}))

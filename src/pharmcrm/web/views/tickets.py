@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -118,10 +119,13 @@ def ticket_list(request):
     })
 
 
-_COLUMNS = [("Number", 16), ("Customer", 30), ("Type", 10), ("Priority", 8), ("Title", 40), ("Status", 10),
-            ("Assignee", 10), ("Opened at", 18), ("Due at", 18), ("Overdue", 8), ("Contact", 10), ("Product", 30),
-            ("Batch number", 14), ("Resolution", 40), ("Resolved at", 18), ("Closed at", 18),
-            ("Customer satisfaction", 10), ("Customer's comment", 30), ("Times reopened", 8)]
+_LABELS = [gettext_noop("Number"), gettext_noop("Customer"), gettext_noop("Type"), gettext_noop("Priority"),
+           gettext_noop("Ticket title"), gettext_noop("Status"), gettext_noop("Assignee"), gettext_noop("Opened at"),
+           gettext_noop("Due at"), gettext_noop("Overdue"), gettext_noop("Contact"), gettext_noop("Product"),
+           gettext_noop("Batch number"), gettext_noop("Resolution"), gettext_noop("Resolved at"),
+           gettext_noop("Closed at"), gettext_noop("Customer satisfaction"), gettext_noop("Customer's comment"),
+           gettext_noop("Times reopened")]
+_COLUMNS = list(zip(_LABELS, (16, 30, 10, 8, 40, 10, 10, 18, 18, 8, 10, 30, 14, 40, 18, 18, 10, 30, 8), strict=True))
 
 
 @web_view
@@ -313,8 +317,8 @@ def _after_error(request, ticket_id: int, exc: ApplicationError, form_name: str,
 
 ACTIONS = {"start", "resolve", "close", "reopen"}
 DONE = {
-    "start": "Work on the ticket started.", "resolve": "Ticket resolved.", "close": "Ticket closed.",
-    "reopen": "Ticket reopened.",
+    "start": gettext_noop("Work on the ticket started."), "resolve": gettext_noop("Ticket resolved."),
+    "close": gettext_noop("Ticket closed."), "reopen": gettext_noop("Ticket reopened."),
 }
 
 
