@@ -8,6 +8,7 @@ MEDIA_ROOT     uploaded files, default var/media (never served directly)
 QUALIFICATION_MAX_UPLOAD_MB  size limit of one qualification scan, default 10
 """
 
+import json
 import os
 import secrets
 from pathlib import Path
@@ -176,5 +177,28 @@ PHARMCRM = {
     "QUALIFICATION_WARNING_DAYS": (90, 30, 7),
     "QUALIFICATION_MAX_UPLOAD_BYTES": int(float(os.environ.get("QUALIFICATION_MAX_UPLOAD_MB", "10")) * 1024 * 1024),
 }
+
+# Notifications outside the app (notifications/delivery.py, docs/notifications.md): by email to
+# recipients who have an address, and to WeCom / DingTalk group robots, sent after commit by a
+# background thread ("thread"), by `manage.py crm_deliver` only ("worker") or in the request
+# ("inline", tests); failures are retried with back-off.
+PHARMCRM.update({
+    "NOTIFY_EMAIL": _env_bool("NOTIFY_EMAIL"),
+    # [{"name": "华东销售群", "type": "wecom" | "dingtalk", "url": "https://…", "secret": "SEC…" (DingTalk
+    #   signing, optional), "kinds": ["ticket_overdue", …] (optional: all kinds when absent)}]
+    "NOTIFY_ROBOTS": json.loads(os.environ.get("NOTIFY_ROBOTS") or "[]"),
+    "NOTIFY_DELIVERY": os.environ.get("NOTIFY_DELIVERY", "thread"),
+    "NOTIFY_MAX_ATTEMPTS": 6,
+    "SITE_URL": os.environ.get("SITE_URL", "").rstrip("/"),  # links in emails and robot messages
+})
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_SSL = _env_bool("EMAIL_USE_SSL")
+EMAIL_USE_TLS = _env_bool("EMAIL_USE_TLS")
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "pharmcrm@localhost")
 
 APP_NAME = _("Pharma CRM")

@@ -63,3 +63,40 @@ class Notification(models.Model):
         from pharmcrm.notifications.render import notification_text
 
         return notification_text(self)
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+
+
+class Delivery(models.Model):
+    """One notification to send outside the app (an email, a WeCom/DingTalk group robot): an
+    outbox row written once the notification exists, sent later by a background thread or
+    ``manage.py crm_deliver``, retried with back-off (notifications/delivery.py). (notification,
+    channel, target) is unique, so nothing is sent twice for the same notification."""
+
+    notification = models.ForeignKey(Notification, on_delete=models.CASCADE, related_name="deliveries")
+    channel = models.CharField(_("channel"), max_length=20)  # "email" | "wecom" | "dingtalk"
+    target = models.CharField(_("target"), max_length=200)  # an address, or the robot's name in settings
+    status = models.CharField(_("status"), max_length=10, choices=DeliveryStatus.choices,
+                              default=DeliveryStatus.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now)
+    last_error = models.CharField(_("last error"), max_length=500, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification delivery")
+        verbose_name_plural = _("notification deliveries")
+        constraints = [
+            models.UniqueConstraint(fields=["notification", "channel", "target"], name="delivery_unique"),
+        ]
+        indexes = [
+            models.Index(fields=["next_attempt_at"], name="delivery_due_idx",
+                         condition=models.Q(status="pending")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel}:{self.target} ({self.status})"

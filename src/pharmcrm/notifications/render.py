@@ -9,7 +9,7 @@ not see (see hooks.py).
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from pharmcrm.notifications.kinds import kind_of, register_kind
 from pharmcrm.notifications.models import Notification, NotificationKind
@@ -56,6 +56,25 @@ def _conflict_decided(n: Notification) -> str:
         "actor": _actor(n), "customer": n.params.get("customer", ""), "outcome": outcome}
 
 
+def _followups_due(n: Notification) -> str:
+    today, overdue = int(n.params.get("today") or 0), int(n.params.get("overdue") or 0)
+    if today and overdue:
+        return _("Follow-ups today: %(today)d planned, %(overdue)d overdue.") % {"today": today, "overdue": overdue}
+    if overdue:
+        return ngettext("%(overdue)d follow-up is overdue.", "%(overdue)d follow-ups are overdue.",
+                        overdue) % {"overdue": overdue}
+    return ngettext("%(today)d follow-up planned for today.", "%(today)d follow-ups planned for today.",
+                    today) % {"today": today}
+
+
+def _contact_occasions(n: Notification) -> str:
+    count = int(n.params.get("count") or 0)
+    if count == 1 and n.params.get("contact"):
+        return _("Today is a birthday or care date of your contact %(contact)s.") % {"contact": n.params["contact"]}
+    return ngettext("Today is a birthday or care date of %(count)d of your contacts.",
+                    "Today is a birthday or care date of %(count)d of your contacts.", count) % {"count": count}
+
+
 def register() -> None:
     """This app's own kinds (called from ``NotificationsConfig.ready``)."""
     for kind, render, icon in (
@@ -65,6 +84,10 @@ def register() -> None:
         (NotificationKind.CONFLICT_DECIDED, _conflict_decided, "bi-check2-square"),
     ):
         register_kind(kind.value, kind.label, render, icon=icon)
+    # the daily job's reminders (daily_steps.py)
+    register_kind("followups_due", gettext_lazy("Follow-ups due"), _followups_due, icon="bi-calendar-check")
+    register_kind("contact_occasions", gettext_lazy("Contacts' birthdays and care dates"), _contact_occasions,
+                  icon="bi-gift")
 
 
 def notification_text(n: Notification) -> str:

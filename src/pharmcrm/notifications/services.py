@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from pharmcrm.core.errors import NotFound
+from pharmcrm.notifications import delivery
 from pharmcrm.notifications.kinds import is_kind
 from pharmcrm.notifications.models import Notification
 from pharmcrm.org.models import User
@@ -76,6 +77,12 @@ def _create(*, recipient_ids: set[int], kind: str, params: dict, link: str, acto
                          created_at=now) for uid in active]
     # ON CONFLICT DO NOTHING (PostgreSQL) / INSERT OR IGNORE (SQLite): a duplicate key is skipped
     Notification.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
+    if rows and delivery.enabled():
+        # the rows this call created (a duplicate key kept the older row, with another time)
+        created = Notification.objects.filter(recipient_id__in=list(active), kind=kind, created_at=now)
+        if key is not None:
+            created = created.filter(key=key)
+        delivery.queue_deliveries(created.select_related("recipient"))
     return len(rows)
 
 

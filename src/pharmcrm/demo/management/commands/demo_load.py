@@ -36,6 +36,13 @@ class Command(BaseCommand):
         self.stdout.write("Loading the demo company...")
         counts = demo_load(seed)
         counts["unread_notifications"] = demo_settle_notifications()  # written after the load's commit
+        # this morning's reminders of the daily job (follow-ups due, birthdays), fresh in the bell
+        from django.utils import timezone
+
+        from pharmcrm.notifications.daily_steps import followups_due_reminders, occasion_reminders
+
+        today = timezone.localdate()
+        counts["reminders"] = followups_due_reminders(today) + occasion_reminders(today)
         self.stdout.write(
             self.style.SUCCESS(
                 "Demo company loaded: "
