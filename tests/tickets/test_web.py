@@ -153,3 +153,28 @@ def test_nav_and_timeline(web_as, org, book):
     r = c.get(reverse("web:customer_detail", args=[book.pd1.pk]), {"tab": "activity"})
     body = r.content.decode()
     assert t.number in body and "非常满意" in body
+
+
+def test_list_page_queries_do_not_grow_with_rows(web_as, org, book):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    c = web_as(org.pd_head)
+    open_ticket(org.rep_pd1, book.pd1, contact_id=book.wang.pk, product_id=book.product.pk)
+    c.get(reverse("web:ticket_list"))
+    with CaptureQueriesContext(connection) as one:
+        c.get(reverse("web:ticket_list"))
+    for i in range(8):
+        open_ticket(org.rep_pd1 if i % 2 else org.pd_head, book.pd2 if i % 2 == 0 else book.pd1,
+                    title=f"工单{i}", product_id=book.product.pk)
+    with CaptureQueriesContext(connection) as many:
+        r = c.get(reverse("web:ticket_list"))
+    assert len(r.context["tickets"]) == 9
+    assert len(many) == len(one), [q["sql"] for q in many]
+
+
+def test_edit_shows_the_changed_fields_in_the_timeline(web_as, org, book):
+    t = open_ticket(org.rep_pd1, book.pd1)
+    services.ticket_update(actor=org.rep_pd1, ticket_id=t.pk, data={"priority": "urgent"})
+    body = web_as(org.rep_pd1).get(reverse("web:ticket_detail", args=[t.pk])).content.decode()
+    assert "优先级、截止时间" in body

@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -284,11 +284,21 @@ def ticket_edit(request, ticket_id: int):
 STEPS = [Status.OPEN, Status.IN_PROGRESS, Status.RESOLVED, Status.CLOSED]
 
 
+def _field_label(name: str) -> str:
+    try:
+        return str(Ticket._meta.get_field(name.removesuffix("_id")).verbose_name)
+    except FieldDoesNotExist:
+        return name
+
+
 def _detail_context(request, ticket: Ticket, **forms) -> dict:
     perms = selectors.ticket_permissions(actor=request.user, ticket=ticket)
     done = STEPS.index(ticket.status)
+    events = selectors.ticket_events(ticket=ticket)
+    for e in events:
+        e.changed_labels = [_field_label(k) for k in (e.changes or {})] if e.kind == "edited" else []
     return {
-        "ticket": ticket, "perms": perms, "events": selectors.ticket_events(ticket=ticket), "now": timezone.now(),
+        "ticket": ticket, "perms": perms, "events": events, "now": timezone.now(),
         "steps": [{"label": Status(s).label, "done": i < done, "current": i == done} for i, s in enumerate(STEPS)],
         "resolve_form": forms.get("resolve_form") or ResolveForm(auto_id="resolve-%s"),
         "close_form": forms.get("close_form") or CloseForm(auto_id="close-%s"),
