@@ -23,6 +23,7 @@ from pharmcrm.api.contacts import router as contact_router
 from pharmcrm.api.customer_profile import router as customer_profile_router
 from pharmcrm.api.customer_timeline import router as customer_timeline_router
 from pharmcrm.api.customers import router as customer_router
+from pharmcrm.api.desktop import router as desktop_router
 from pharmcrm.api.followups import router as followup_router
 from pharmcrm.api.imports import router as import_router
 from pharmcrm.api.notifications import router as notification_router
@@ -98,4 +99,5 @@ api.add_router("/agreements", agency_router)
 api.add_router("/followups", followup_router)
 api.add_router("/tickets", ticket_router)
 api.add_router("/notifications", notification_router)
+api.add_router("/desktop", desktop_router)
 api.add_router("/", supervision_router)  # /team/feed, /team/people/{id}/interactions, /calendar, plan reschedule
