@@ -131,3 +131,25 @@ def test_rolled_back_assignment_notifies_nobody(org, book):
     assert not Notification.objects.filter(kind="ticket_assigned").exists()
     services.ticket_assign(actor=org.rep_pd1, ticket_id=t.pk, assignee_id=org.pd_head.pk)
     assert Notification.objects.filter(kind="ticket_assigned", recipient=org.pd_head).count() == 1
+
+
+def test_an_assignee_who_lost_the_customer_is_not_told(org, book, django_capture_on_commit_callbacks):
+    from tests.factories import make_share
+
+    share = make_share(book.pd1, user=org.rep_px, access="read")
+    t = open_ticket(org.rep_pd1, book.pd1, assignee_id=org.rep_px.pk)
+    _overdue(t)
+    share.delete()  # 王芳 no longer sees 上海仁济医院
+    with django_capture_on_commit_callbacks(execute=True):
+        overdue_notify()
+    assert not Notification.objects.filter(kind="ticket_overdue", recipient=org.rep_px).exists()
+
+
+def test_a_head_is_told_by_the_nearest_head_above(org, book, django_capture_on_commit_callbacks):
+    """pd_head heads 浦东组 himself: his own overdue ticket goes to him and to 上海经理 (above)."""
+    t = open_ticket(org.pd_head, book.pd1)
+    _overdue(t)
+    with django_capture_on_commit_callbacks(execute=True):
+        overdue_notify()
+    got = set(Notification.objects.filter(kind="ticket_overdue").values_list("recipient_id", flat=True))
+    assert got == {org.pd_head.pk, org.sh_head.pk}
