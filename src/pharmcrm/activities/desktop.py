@@ -31,6 +31,9 @@ SECTION_ROWS = 50
 PEOPLE_ROWS = 20  # the team table shows the most overdue people; the rest are counted
 SUMMARY_CHARS = 120
 MINE, TEAM = "mine", "team"
+# what a row shows (the page and the API): not the customer's forty other columns
+ROW_FIELDS = ("id", "name", "next_followup_on", "owner_id", "owner_department_id", "owner__id",
+              "owner__full_name", "owner__username")
 
 
 def may_use_team(user: User) -> bool:
@@ -120,7 +123,7 @@ def _latest_followups(customer_ids: list[int]) -> dict[int, dict]:
 
 
 def _rows(qs: QuerySet, today: datetime.date, limit: int) -> list[PlanRow]:
-    customers = list(qs.select_related("owner").order_by("next_followup_on", "name", "id")[:limit])
+    customers = list(qs.select_related("owner").only(*ROW_FIELDS).order_by("next_followup_on", "name", "id")[:limit])
     latest = _latest_followups([c.pk for c in customers])
     out = []
     for c in customers:

@@ -16,12 +16,13 @@ from pharmcrm.web.desktop_cards import build_cards
 from pharmcrm.web.views.common import web_view
 
 DESKTOP_ROWS = 8
+PLAN_ROWS = 20  # per plan section on the page; the rest is counted, and on the calendar
 
 
 @web_view
 def desktop(request):
     user = request.user
-    data = desktop_data(actor=user, scope=request.GET.get("scope"))
+    data = desktop_data(actor=user, scope=request.GET.get("scope"), rows=PLAN_ROWS)
     scope, today, plans = data.scope, data.today, data.plans
     mine = customer_list(actor=user, filters=CustomerFilters(owner_id=user.pk, sort="recent"))
     visible = customer_list(actor=user)
