@@ -234,3 +234,22 @@ def test_query_count_is_constant_in_the_number_of_rows(org, web, who, url):
     html = client.get(url).content.decode()
     assert len(page_rows(html)) > 10
     assert _desktop_queries(client, url) == few
+
+
+def test_finance_and_warehouse_see_no_one_elses_plans(org, web):
+    """The plan rows are the customers one works on: a customer shared with finance (read-only)
+    or visible to warehouse through a role never puts its owner's plan on their desktop."""
+    from tests.factories import make_user
+
+    warehouse = make_user("warehouse1", department=org.finance.department, roles=("warehouse",), full_name="仓管老周")
+    shared = planned(org.rep_pd1, "共享给财务的医院", day(0))
+    make_share(shared, user=org.finance)
+    make_share(shared, user=warehouse)
+    for user in (org.finance, warehouse):
+        plans = desktop.followup_plans(actor=user, scope="team")  # asking for the team changes nothing
+        assert plans.scope == "mine" and plans.empty and not plans.people
+        html = web(user).get(DESKTOP + "?scope=team").content.decode()
+        assert page_rows(html) == [] and 'data-testid="card-team"' not in html
+        assert 'data-testid="scope-switch"' not in html
+    # and the owner does see it
+    assert ids(desktop.followup_plans(actor=org.rep_pd1).due) == [shared.pk]
