@@ -178,3 +178,14 @@ def test_edit_shows_the_changed_fields_in_the_timeline(web_as, org, book):
     services.ticket_update(actor=org.rep_pd1, ticket_id=t.pk, data={"priority": "urgent"})
     body = web_as(org.rep_pd1).get(reverse("web:ticket_detail", args=[t.pk])).content.decode()
     assert "优先级、截止时间" in body
+
+
+@pytest.mark.parametrize("who", ["rep_pd1", "pd_head", "sh_head", "admin", "finance"])
+def test_pages_open_for_every_role(web_as, org, book, who):
+    t = open_ticket(org.rep_pd1, book.pd1)
+    c = web_as(getattr(org, who))
+    for url in (reverse("web:ticket_list"), reverse("web:ticket_new"), reverse("web:ticket_export"),
+                reverse("web:desktop"), reverse("web:desktop") + "?scope=team"):
+        assert c.get(url).status_code == 200, (who, url)
+    sees = who in ("rep_pd1", "pd_head", "sh_head", "admin")
+    assert c.get(reverse("web:ticket_detail", args=[t.pk])).status_code == (200 if sees else 404)
