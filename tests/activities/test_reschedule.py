@@ -198,3 +198,16 @@ def test_api_reschedule(as_user, org, book):
     assert_error(as_user(org.rep_pd2).post(path, {"date": (today + DAY).isoformat()}), 404, "not_found")
     make_share(book.pd1, user=org.rep_px, access="read")
     assert_error(as_user(org.rep_px).post(path, {"date": (today + DAY).isoformat()}), 403)
+
+
+def test_the_authors_new_next_date_replaces_a_calendar_move(org, book):
+    """Within the edit window the author may change the next date: that replaces a move made on
+    the calendar meanwhile; an edit that leaves the next date alone keeps the move."""
+    today = timezone.localdate()
+    fu = _planned(org.rep_pd1, book.pd1, today + DAY)
+    services.plan_reschedule(actor=org.rep_pd1, customer_id=book.pd1.pk, new_date=today + 5 * DAY)
+    services.followup_update(actor=org.rep_pd1, followup_id=fu.pk, data={"result": "主任同意试用"})
+    assert _plan(book.pd1) == today + 5 * DAY
+    services.followup_update(actor=org.rep_pd1, followup_id=fu.pk, data={"next_date": today + 3 * DAY})
+    fu.refresh_from_db()
+    assert _plan(book.pd1) == today + 3 * DAY and fu.rescheduled_to is None and fu.rescheduled_by is None

@@ -303,7 +303,11 @@ def followup_update(*, actor: User, followup_id: int, data: dict[str, Any], file
               "trusted. Add a comment to correct or complete it.") % {"h": edit_hours()},
             code="edit_window_closed")
     before = _audit_values(fu, *_names(fu))
+    planned_before = fu.next_date
     (contact_ids, product_ids), checked = _checked(fu, data, files, creating=False)
+    if fu.next_date != planned_before and fu.rescheduled_to is not None:
+        # the author set a new next date: it replaces a move made on the calendar meanwhile
+        fu.rescheduled_to = fu.rescheduled_at = fu.rescheduled_by = None
     fu.save()
     if contact_ids is not None:
         fu.contacts.set(contact_ids)
