@@ -100,6 +100,18 @@ def _date_back(fu: FollowUp, when: datetime.datetime, now: datetime.datetime) ->
     AuditEvent.objects.filter(target_type="followup", target_id=fu.pk).update(created_at=logged)
 
 
+def _office_hours(rng: random.Random, when: datetime.datetime, now: datetime.datetime, *,
+                  floor: datetime.datetime) -> datetime.datetime:
+    """The same local day between 08:30 and 18:00 (a rep's working day), never after ``now``:
+    the pool clock counts local days, so the customer's due day does not change."""
+    day = timezone.localdate(when)
+    start = timezone.make_aware(datetime.datetime.combine(day, datetime.time(8, 30)))
+    moment = start + datetime.timedelta(minutes=rng.randrange(0, 9 * 60 + 30))
+    if moment > now or moment <= floor:
+        return when  # today before office hours, or the customer was created that day: as it was
+    return moment
+
+
 def followups_load(*, seed: int, customer_ids: list[int], users: dict[str, User], fresh,
                    now: datetime.datetime) -> dict[str, int]:
     rng = random.Random(f"{seed}:followups")
@@ -128,6 +140,7 @@ def followups_load(*, seed: int, customer_ids: list[int], users: dict[str, User]
                 break
             times.append(earlier)
         for i, when in enumerate(reversed(times)):
+            when = _office_hours(rng, when, now, floor=c.created_at)
             channel, text = rng.choice(talks)
             contacts = people.get(c.pk, [])
             met = rng.sample(contacts, k=min(len(contacts), rng.choice((1, 1, 2)))) if contacts else []
@@ -150,5 +163,7 @@ def followups_load(*, seed: int, customer_ids: list[int], users: dict[str, User]
                 data["next_date"] = max(local_day, today + datetime.timedelta(days=DESK_OFFSETS[k % len(DESK_OFFSETS)]))
             fu = services.followup_create(actor=owner, customer_id=c.pk, data=data)
             _date_back(fu, when, now)
+            if newest:  # the pool clock is the newest follow-up (moved within its local day)
+                Customer.objects.filter(pk=c.pk).update(last_followup_at=when)
             made += 1
     return {"followups": made}
