@@ -184,6 +184,18 @@ def test_navigation_collapses_to_bottom_bar_on_phones(page_as, org):
     assert page.locator(".app-bottombar").is_visible()
     page.locator(".app-bottombar a", has_text="客户").click()
     page.wait_for_url(re.compile(r"/customers/$"))
+    # five at most fit: the rest sit behind 更多, which is marked when one of them is open
+    visible = page.locator(".app-bottombar > .app-bottom-link, .app-bottom-more > .app-bottom-link")
+    assert visible.count() <= 5
+    more = page.locator("[data-testid=bottom-more]")
+    assert more.count() == 1  # a rep has more than five areas (calendar, tickets, products, …)
+    more.click()
+    item = page.locator(".app-bottom-menu a").first
+    assert item.is_visible()
+    target = item.get_attribute("href")
+    with page.expect_navigation():
+        item.click()
+    assert page.url.endswith(target) and "active" in (more.get_attribute("class") or "")
     page = page_as(org.rep_pd1, width=1440)
     page.goto_path("/")
     assert page.locator(".app-sidebar").is_visible() and not page.locator(".app-bottombar").is_visible()

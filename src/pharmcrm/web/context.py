@@ -9,6 +9,9 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
 
+BOTTOM_BAR_MAX = 5
+
+
 @dataclass(frozen=True)
 class NavItem:
     key: str
@@ -92,8 +95,15 @@ def navigation(request):
         tokens_url = reverse("web:settings_tokens")
     except NoReverseMatch:
         tokens_url = None
+    items = build_navigation(user, request.path)
+    # the phone's bottom bar holds five: beyond, four and a "more" menu with the rest
+    bottom, more = (items, []) if len(items) <= BOTTOM_BAR_MAX else (items[:BOTTOM_BAR_MAX - 1],
+                                                                     items[BOTTOM_BAR_MAX - 1:])
     return {
-        "nav_items": build_navigation(user, request.path),
+        "nav_items": items,
+        "nav_bottom": bottom,
+        "nav_more": more,
+        "nav_more_active": any(i.active for i in more),
         "can_transfer": user.is_admin or user.is_head,
         "tokens_url": tokens_url,
         "unread_notifications": UnreadNotifications(user),
