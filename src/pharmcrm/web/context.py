@@ -8,7 +8,6 @@ from functools import cached_property
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
-
 BOTTOM_BAR_MAX = 5
 
 
