@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "pharmcrm.activities",
     "pharmcrm.tickets",
     "pharmcrm.notifications",
+    "pharmcrm.inventory",
     "pharmcrm.api",
     "pharmcrm.web",
     "pharmcrm.demo",
@@ -176,6 +177,8 @@ PHARMCRM = {
     # qualification documents: reminder steps (days before expiry; the first is the "expiring" window)
     "QUALIFICATION_WARNING_DAYS": (90, 30, 7),
     "QUALIFICATION_MAX_UPLOAD_BYTES": int(float(os.environ.get("QUALIFICATION_MAX_UPLOAD_MB", "10")) * 1024 * 1024),
+    # stock (库存/批号): batches expiring within this many days are "near expiry" (近效期)
+    "INVENTORY_EXPIRY_WARNING_DAYS": int(os.environ.get("INVENTORY_EXPIRY_WARNING_DAYS", "180")),
 }
 
 # Notifications outside the app (notifications/delivery.py, docs/notifications.md): by email to
