@@ -119,6 +119,17 @@ def test_summary_counts_per_person_day_and_channel(org, world):
     assert s.per_channel == {"visit": 1, "phone": 1, "meeting": 1, "wechat": 1}
 
 
+def test_summary_shows_the_most_active_and_counts_the_rest(org, world, monkeypatch, web):
+    monkeypatch.setattr(feed, "SUMMARY_PEOPLE", 2)
+    period = feed.Period.of(None, None)
+    qs = feed.team_feed(actor=org.sh_head, filters=feed.FeedFilters(period=period))
+    full = feed.feed_summary(qs.all(), period, {})
+    assert full.people_count == 4 and len(full.people) == 2 and full.people_more == 2
+    assert full.total == 4  # the totals still cover everyone
+    html = web(org.sh_head).get(reverse("web:team_feed")).content.decode()
+    assert html.count('data-testid="summary-person"') == 2 and 'data-testid="summary-more"' in html
+
+
 def test_period_defaults_and_bounds():
     today = datetime.date(2026, 3, 10)
     p = feed.Period.of(None, None, today=today)

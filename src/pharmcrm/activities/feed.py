@@ -32,6 +32,7 @@ from pharmcrm.org.models import Department, DepartmentClosure, User
 
 DEFAULT_DAYS = 7
 MAX_DAYS = 366  # one period at most a year (the summary aggregates it in one query)
+SUMMARY_PEOPLE = 30  # rows of the per-person table: the most active; the rest are counted
 SUMMARY_DAY_COLUMNS = 14  # the summary shows a column per day up to this many days, else totals only
 
 
@@ -156,11 +157,13 @@ class PersonSummary:
 
 @dataclass
 class FeedSummary:
-    people: list[PersonSummary]
+    people: list[PersonSummary]  # the most active ``SUMMARY_PEOPLE``
     days: list[datetime.date]  # the day columns (oldest first), empty when the period is long
     total: int
     per_channel: dict[str, int]
     per_day: dict[datetime.date, int]
+    people_more: int = 0  # active people not in ``people`` (a whole company's feed)
+    people_count: int = 0
 
     def channel_rows(self) -> list[tuple[str, str, int]]:
         return [(code, str(label), self.per_channel.get(code, 0)) for code, label in Channel.choices
@@ -195,9 +198,11 @@ def feed_summary(qs: QuerySet, period: Period, names: dict[int, str]) -> FeedSum
         total += r["n"]
     days = list(reversed(period.days)) if len(period.days) <= SUMMARY_DAY_COLUMNS else []
     ordered = sorted(people.values(), key=lambda p: (-p.total, p.name))
-    for p in ordered:
+    shown = ordered[:SUMMARY_PEOPLE]
+    for p in shown:
         p.cells = p.day_counts(days)
-    return FeedSummary(ordered, days, total, dict(per_channel), dict(per_day))
+    return FeedSummary(shown, days, total, dict(per_channel), dict(per_day), people_more=len(ordered) - len(shown),
+                       people_count=len(ordered))
 
 
 def person_interactions(*, actor: User, user_id: int, period: Period, channel: str = "") -> tuple[User, QuerySet]:

@@ -24,6 +24,7 @@ from pharmcrm.activities.models import Channel
 from pharmcrm.web.export import _excel_safe, _save
 from pharmcrm.web.forms_followups import DateInput
 from pharmcrm.web.views.common import int_or_none, web_view
+from pharmcrm.web.widgets import FastSelect
 
 PAGE_SIZE = 50
 MAX_PAGE = 200
@@ -32,8 +33,8 @@ MAX_PAGE = 200
 class FeedFilterForm(forms.Form):
     """The feed's filter bar; every value lives in the URL, anything malformed is ignored."""
 
-    person = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
-    department = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
+    person = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, widget=FastSelect)
+    department = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, widget=FastSelect)
     channel = forms.ChoiceField(required=False)
     day_from = forms.DateField(required=False, widget=DateInput())
     day_to = forms.DateField(required=False, widget=DateInput())
@@ -79,8 +80,9 @@ def _params(v: dict, period: feed.Period) -> dict:
 def _feed_query(request):
     user = request.user
     feed.require_supervisor(user)  # the 404 page, as for any page one may not see
-    members = list(feed.team_members(user))
-    departments = list(feed.team_departments(user))
+    # the filter's choices and the summary's names: a whole company's people for a top head
+    members = list(feed.team_members(user).select_related(None).only("pk", "full_name", "username", "is_active"))
+    departments = list(feed.team_departments(user).only("pk", "name"))
     form = FeedFilterForm(request.GET, members=members, departments=departments)
     v = form.values()
     period = feed.Period.of(v["day_from"], v["day_to"])
