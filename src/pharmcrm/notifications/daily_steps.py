@@ -14,6 +14,7 @@ import datetime
 from collections import defaultdict
 
 from django.db.models import Count, Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from pharmcrm.contacts.dates import month_day_window
@@ -65,12 +66,13 @@ def occasion_reminders(day: datetime.date) -> int:
 
 @daily_step("reminders", order=90, label=_("Reminders: follow-ups due, contacts' birthdays and care dates"))
 def reminders_step(day: datetime.date) -> str:
-    return f"{followups_due_reminders(day)} follow-up reminders, {occasion_reminders(day)} occasion reminders"
+    return gettext("%(f)d follow-up reminders, %(o)d birthday/care date reminders") % {
+        "f": followups_due_reminders(day), "o": occasion_reminders(day)}
 
 
 @daily_step("deliveries", order=99, label=_("Notifications by email and group robots: retry what failed"))
 def deliveries_step(day: datetime.date) -> str:
     if not delivery.enabled():
-        return "no channel configured"
+        return gettext("no channel configured")
     counts = delivery.deliver_due(limit=10_000)
-    return f"{counts['sent']} sent, {counts['retry']} to retry, {counts['failed']} failed"
+    return gettext("%(sent)d sent, %(retry)d to retry, %(failed)d failed") % counts

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime
 
+from django.utils.translation import gettext, gettext_lazy
+
 from pharmcrm.core.daily import daily_step
 from pharmcrm.qualifications.daily import STEP_NAME, refresh_qualification_flags
 
 
-@daily_step(STEP_NAME, order=30, label="Qualifications: flags of documents that expired or entered the warning window")
+@daily_step(STEP_NAME, order=30, label=gettext_lazy("Qualifications: flags of documents that expired or entered the warning window"))
 def qualifications_step(day: datetime.date) -> str:
     n = refresh_qualification_flags(on=day)
-    return f"{n} customer qualification flag(s) recomputed"
+    return gettext("%(n)d customer qualification flag(s) recomputed") % {"n": n}

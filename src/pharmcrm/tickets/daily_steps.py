@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime
 
 from django.utils import timezone
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from pharmcrm.core.daily import daily_step
 from pharmcrm.notifications.services import notify
@@ -72,4 +72,4 @@ def overdue_notify(*, now: datetime.datetime | None = None) -> int:
 
 @daily_step("tickets", order=40, label=gettext_lazy("Service tickets: overdue tickets notify assignees and heads"))
 def tickets_step(day: datetime.date) -> str:
-    return f"{overdue_notify()} overdue"
+    return gettext("%(n)d overdue ticket(s) notified") % {"n": overdue_notify()}
