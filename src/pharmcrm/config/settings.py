@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "pharmcrm.tickets",
     "pharmcrm.notifications",
     "pharmcrm.inventory",
+    "pharmcrm.invoicing",
     "pharmcrm.api",
     "pharmcrm.web",
     "pharmcrm.demo",
