@@ -49,6 +49,8 @@ KNOWN = {
     "customers.TransferItem.customer": "kept",
     "qualifications.CustomerQualificationState.customer": "recomputed",
     "qualifications.QualificationDocument.customer": "moved",
+    "sales.SalesOrder.customer": "moved",  # orders (and their timelines) go with the surviving customer
+    "sales.CustomerTerms.customer": "moved",  # one-to-one: the target keeps its own terms if it has some
 }
 
 

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "pharmcrm.notifications",
     "pharmcrm.inventory",
     "pharmcrm.invoicing",
+    "pharmcrm.sales",
     "pharmcrm.api",
     "pharmcrm.web",
     "pharmcrm.demo",

@@ -1,0 +1,97 @@
+"""Concurrent clicks: 20 threads approve the same submitted order at once — exactly one succeeds
+(one APPROVED line in its timeline, one audit record, the approval listeners called once); the
+others are told the order is no longer awaiting review. Plus a stale second click without any
+lock, and order numbers unique under concurrency. Threads only on PostgreSQL (the in-memory SQLite
+test database locks tables instead of waiting)."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from django.db import connection
+
+from pharmcrm.core.errors import ApplicationError
+from pharmcrm.core.models import AuditEvent
+from pharmcrm.sales import services
+from pharmcrm.sales.models import OrderEvent, SalesOrder
+from tests.sales.conftest import new_order
+
+THREADS = pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="the in-memory SQLite test database locks tables instead of waiting: no threads on it")
+
+
+@pytest.mark.django_db
+def test_a_stale_second_click_changes_nothing(org, book, monkeypatch):
+    o = new_order(org.rep_pd1, book.pd1)
+    services.order_submit(actor=org.rep_pd1, order_id=o.pk)
+    stale = services._order_for_change(org.finance, o.pk)  # read as "submitted"
+    services.order_approve(actor=org.finance, order_id=o.pk)
+    monkeypatch.setattr(services, "_order_for_change", lambda actor, order_id: stale)
+    with pytest.raises(ApplicationError) as exc:
+        services.order_reject(actor=org.finance, order_id=o.pk, reason="晚了一步")
+    assert exc.value.code == "illegal_transition"
+    assert SalesOrder.objects.get(pk=o.pk).status == "approved"
+    assert not OrderEvent.objects.filter(order_id=o.pk, kind="rejected").exists()
+
+
+@THREADS
+@pytest.mark.django_db(transaction=True)
+def test_twenty_approvals_apply_once(org, book):
+    o = new_order(org.rep_pd1, book.pd1)
+    services.order_submit(actor=org.rep_pd1, order_id=o.pk)
+    n = 20
+    barrier = threading.Barrier(n)
+    results: list[str] = []
+    calls: list[int] = []
+
+    def listener(actor, order):
+        calls.append(order.pk)
+
+    def run() -> None:
+        try:
+            barrier.wait()
+            services.order_approve(actor=org.finance, order_id=o.pk)
+            results.append("approved")
+        except ApplicationError as exc:
+            results.append(exc.code)
+        finally:
+            connection.close()
+
+    services.approved_listeners.append(listener)
+    try:
+        threads = [threading.Thread(target=run) for _ in range(n)]
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join(60)
+    finally:
+        services.approved_listeners.remove(listener)
+    assert results.count("approved") == 1
+    assert results.count("illegal_transition") == n - 1
+    assert calls == [o.pk]
+    assert OrderEvent.objects.filter(order_id=o.pk, kind="approved").count() == 1
+    assert AuditEvent.objects.filter(action="order_approve", target_id=o.pk).count() == 1
+    assert SalesOrder.objects.get(pk=o.pk).status == "approved"
+
+
+@THREADS
+@pytest.mark.django_db(transaction=True)
+def test_numbers_are_unique_under_concurrency(org, book):
+    barrier = threading.Barrier(6)
+    numbers: list[str] = []
+
+    def run() -> None:
+        try:
+            barrier.wait()
+            numbers.append(new_order(org.rep_pd1, book.pd1).number)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(6)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(60)
+    assert len(numbers) == 6 and len(set(numbers)) == 6
