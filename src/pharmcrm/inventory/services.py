@@ -245,11 +245,12 @@ def receipt_post(*, actor: User, warehouse_id: int, received_on: datetime.date |
                 seen.setdefault(key, expiry)
         clean.append({"i": i, "product": product, "batch_no": batch_no, "expiry": expiry, "produced": produced,
                       "qty": qty})
-    if not fields and warehouse is not None:
+    checkable = [c for c in clean if c["product"] and c["batch_no"] and c["expiry"]]
+    if warehouse is not None and checkable:
         existing = {(b.product_id, b.batch_no): b for b in Batch.objects.filter(
-            warehouse=warehouse, product_id__in=[c["product"].pk for c in clean],
-            batch_no__in=[c["batch_no"] for c in clean])}
-        for c in clean:
+            warehouse=warehouse, product_id__in=[c["product"].pk for c in checkable],
+            batch_no__in=[c["batch_no"] for c in checkable])}
+        for c in checkable:
             b = existing.get((c["product"].pk, c["batch_no"]))
             if b is not None and b.expiry_date != c["expiry"]:
                 fields.setdefault(f"lines.{c['i']}.expiry_date", []).append(

@@ -31,6 +31,7 @@ _AREAS = [
     ("team_feed", _("Team activity"), "bi-activity", "web:team_feed", "head", ("/team/",)),
     ("tickets", _("Service tickets"), "bi-headset", "web:ticket_list", "all", ("/tickets/",)),
     ("catalog", _("Products"), "bi-capsule-pill", "web:product_list", "all", ("/catalog/",)),
+    ("inventory", _("Stock"), "bi-box-seam", "web:stock_list", "all", ("/inventory/",)),
     ("agreements", _("Agency agreements"), "bi-file-earmark-text", "web:agreement_list", "all", ("/agreements/",)),
     ("settings", _("Settings"), "bi-gear", "web:settings_home", "admin", ("/settings/",)),
 ]
