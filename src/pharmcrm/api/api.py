@@ -26,6 +26,7 @@ from pharmcrm.api.customers import router as customer_router
 from pharmcrm.api.desktop import router as desktop_router
 from pharmcrm.api.followups import router as followup_router
 from pharmcrm.api.imports import router as import_router
+from pharmcrm.api.inventory import router as inventory_router
 from pharmcrm.api.notifications import router as notification_router
 from pharmcrm.api.org import router as org_router
 from pharmcrm.api.pool import router as pool_router
@@ -98,6 +99,7 @@ api.add_router("/", pool_router)  # /pool..., /customers/{id}/pool-events
 api.add_router("/agreements", agency_router)
 api.add_router("/followups", followup_router)
 api.add_router("/tickets", ticket_router)
+api.add_router("/inventory", inventory_router)
 api.add_router("/notifications", notification_router)
 api.add_router("/desktop", desktop_router)
 api.add_router("/", supervision_router)  # /team/feed, /team/people/{id}/interactions, /calendar, plan reschedule
