@@ -372,6 +372,9 @@ def test_notifications_go_to_the_next_role_after_commit(org, book, stocked):
 
 
 def test_terms_update_rights_and_validation(org, book):
+    with pytest.raises(NotFound):  # finance sees the customer only through its orders
+        services.terms_update(actor=org.finance, customer_id=book.pd1.pk, data={"credit_limit": "1"})
+    new_order(org.rep_pd1, book.pd1)
     with pytest.raises(PermissionDenied):
         services.terms_update(actor=org.rep_pd1, customer_id=book.pd1.pk, data={"credit_limit": "1"})
     with pytest.raises(NotFound):

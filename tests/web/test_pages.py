@@ -41,6 +41,9 @@ CUSTOMER_ROUTES = [
     # service tickets (web/urls_tickets.py)
     ("web:customer_detail", "get", {"tab": "tickets"}),
     ("web:ticket_create", "get", {}),
+    # sales orders (web/urls_orders.py)
+    ("web:customer_detail", "get", {"tab": "orders"}),
+    ("web:order_customer_terms", "post", {"credit_limit": "1"}),
     ("web:ticket_create", "post", {"type": "consultation", "priority": "normal", "title": "x"}),
 ]
 

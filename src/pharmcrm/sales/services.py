@@ -195,16 +195,15 @@ def can_edit_terms(user: User) -> bool:
 @transaction.atomic
 def terms_update(*, actor: User, customer_id: int, data: dict[str, Any]) -> CustomerTerms:
     """Finance and administrators set a customer's credit limit (empty: no limit), overdue days
-    and minimum remaining shelf life. The customer must exist and be visible to them through an
-    order or directly; otherwise NotFound."""
+    and minimum remaining shelf life. The customer must be visible to them, directly or through one
+    of its orders (finance reviews orders of customers it does not otherwise see); else NotFound."""
     from pharmcrm.customers.models import Customer
     from pharmcrm.sales.selectors import visible_orders
 
     cid = _id(customer_id)
     customer = Customer.objects.filter(pk=cid, deleted_at__isnull=True).first() if cid else None
     if customer is None or not (visibility.can_see(actor, customer.pk)
-                                or visible_orders(actor).filter(customer_id=customer.pk).exists()
-                                or (actor.is_active and actor.has_role(Role.FINANCE))):
+                                or visible_orders(actor).filter(customer_id=customer.pk).exists()):
         raise NotFound(_("Customer not found."))
     if not can_edit_terms(actor):
         raise PermissionDenied(_("Only finance sets a customer's credit terms."))
