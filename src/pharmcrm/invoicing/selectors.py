@@ -95,10 +95,18 @@ def ledger(*, actor: User, customer_id: int | None = None, product_id: int | Non
         sales, lines = _scoped(sales, actor), _scoped(lines, actor, "invoice__customer_id")
     if product_id is not None:
         sales, lines = sales.filter(product_id=product_id), lines.filter(product_id=product_id)
+    from pharmcrm.invoicing.services import exact
+
     rows: dict[tuple, LedgerRow] = {}
+
+    def fix(r):
+        return {k: (exact(v, 2) if k in ("a", "ia", "ca") else exact(v, 3) if k in ("q", "iq", "cq") else v)
+                for k, v in r.items()}
+
     for r in sales.values("customer_id", "product_id", "unit_price").annotate(
             q=Sum("quantity"), a=Sum("amount"), iq=Sum("invoiced_quantity"), ia=Sum("invoiced_amount"),
             cq=Sum("consumed_quantity"), ca=Sum("consumed_amount")).order_by():
+        r = fix(r)
         row = rows.setdefault((r["customer_id"], r["product_id"], r["unit_price"]),
                               LedgerRow(r["customer_id"], r["product_id"], r["unit_price"]))
         row.approved_quantity, row.approved_amount = r["q"], r["a"]
@@ -108,6 +116,7 @@ def ledger(*, actor: User, customer_id: int | None = None, product_id: int | Non
         row.open_amount = r["a"] - r["ia"] - r["ca"]
     for r in lines.values("invoice__customer_id", "product_id", "unit_price").annotate(
             q=Sum("quantity"), a=Sum("amount"), cq=Sum("consumed_quantity"), ca=Sum("consumed_amount")).order_by():
+        r = fix(r)
         row = rows.setdefault((r["invoice__customer_id"], r["product_id"], r["unit_price"]),
                               LedgerRow(r["invoice__customer_id"], r["product_id"], r["unit_price"]))
         row.invoiced_quantity += r["q"]

@@ -66,6 +66,14 @@ def cents(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+def exact(value, places: int) -> Decimal:
+    """An SQL SUM back to its exact decimal: PostgreSQL's numeric sums are exact; SQLite sums
+    decimals as floats (1e-15 off), which the field's scale rounds away."""
+    if value is None:
+        return ZERO
+    return Decimal(str(value)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
 def split_tax(amount: Decimal, rate: Decimal) -> tuple[Decimal, Decimal]:
     """(amount excl. tax, tax) of a tax-inclusive amount; they add up to ``amount`` exactly."""
     tax = cents(amount * rate / (Decimal(100) + rate))
@@ -634,7 +642,7 @@ def settle_mismatch(*, actor: User, mismatch_id: int, action: str, reason: str, 
 def _sums(qs, key_fields, q="quantity", a="amount") -> dict:
     out = {}
     for row in qs.values(*key_fields).annotate(q=Sum(q), a=Sum(a)).order_by():
-        out[tuple(row[k] for k in key_fields)] = (row["q"] or ZERO, row["a"] or ZERO)
+        out[tuple(row[k] for k in key_fields)] = (exact(row["q"], 3), exact(row["a"], 2))
     return out
 
 
