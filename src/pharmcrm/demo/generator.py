@@ -497,6 +497,11 @@ def demo_load(seed: int = DEFAULT_SEED, *, password: str = DEMO_PASSWORD) -> dic
     ticket_counts = tickets_load(seed=seed, customer_ids=customer_ids, users=users, fresh=_fresh, now=now,
                                  leaver_ids={users[u.username].pk for u in USERS if u.leaves})
 
+    # Stock by batch (库存/批号): two warehouses, batches from expired to three years out (demo/gen_inventory.py).
+    from pharmcrm.demo.gen_inventory import inventory_load
+
+    inventory_counts = inventory_load(seed=seed, users=users)
+
     # Agency agreements (代理协议): exclusive by province, city and hospital, expired, drafts (demo/gen_agency.py).
     from pharmcrm.demo.gen_agency import agency_load
 
@@ -525,6 +530,7 @@ def demo_load(seed: int = DEFAULT_SEED, *, password: str = DEMO_PASSWORD) -> dic
         **agency_counts,
         **followup_counts,
         **ticket_counts,
+        **inventory_counts,
     }
 
 
