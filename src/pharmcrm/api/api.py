@@ -34,6 +34,7 @@ from pharmcrm.api.qualifications import router as qualification_router
 from pharmcrm.api.regions import router as region_router
 from pharmcrm.api.supervision import router as supervision_router
 from pharmcrm.api.tickets import router as ticket_router
+from pharmcrm.api.orders import router as order_router
 
 
 class PharmcrmAPI(NinjaAPI):
@@ -99,6 +100,7 @@ api.add_router("/", pool_router)  # /pool..., /customers/{id}/pool-events
 api.add_router("/agreements", agency_router)
 api.add_router("/followups", followup_router)
 api.add_router("/tickets", ticket_router)
+api.add_router("/orders", order_router)
 api.add_router("/inventory", inventory_router)
 api.add_router("/notifications", notification_router)
 api.add_router("/desktop", desktop_router)
