@@ -29,7 +29,12 @@ def make_product(generic_name: str | None = None, **fields) -> Product:
     fields.setdefault("manufacturer", "测试制药有限公司")
     fields.setdefault("approval_number", f"国药准字H{30000000 + n}")
     fields.setdefault("spec", "10mg*10片")
-    return Product.objects.create(generic_name=generic_name or f"库存测试药{n}", **fields)
+    from pharmcrm.catalog.services import build_search_text
+
+    p = Product(generic_name=generic_name or f"库存测试药{n}", **fields)
+    p.search_text = build_search_text(p)  # as the catalog services write it: the pickers search it
+    p.save()
+    return p
 
 
 def make_warehouse(code: str | None = None, name: str | None = None) -> Warehouse:

@@ -69,7 +69,7 @@ class WarehouseForm(forms.Form):
 class ReceiptForm(forms.Form):
     warehouse = forms.TypedChoiceField(label=_("Warehouse"), coerce=int,
                                        widget=forms.Select(attrs={"class": "form-select"}))
-    received_on = forms.DateField(label=_("Received on"), widget=forms.DateInput(attrs={
+    received_on = forms.DateField(label=_("Received on"), widget=forms.DateInput(format="%Y-%m-%d", attrs={
         "class": "form-control", "type": "date"}))
     supplier = forms.CharField(label=_("Supplier"), required=False, max_length=200,
                                widget=forms.TextInput(attrs={"class": "form-control"}))
