@@ -27,14 +27,15 @@ from pharmcrm.api.desktop import router as desktop_router
 from pharmcrm.api.followups import router as followup_router
 from pharmcrm.api.imports import router as import_router
 from pharmcrm.api.inventory import router as inventory_router
+from pharmcrm.api.invoicing import router as invoicing_router
 from pharmcrm.api.notifications import router as notification_router
+from pharmcrm.api.orders import router as order_router
 from pharmcrm.api.org import router as org_router
 from pharmcrm.api.pool import router as pool_router
 from pharmcrm.api.qualifications import router as qualification_router
 from pharmcrm.api.regions import router as region_router
 from pharmcrm.api.supervision import router as supervision_router
 from pharmcrm.api.tickets import router as ticket_router
-from pharmcrm.api.orders import router as order_router
 
 
 class PharmcrmAPI(NinjaAPI):
@@ -100,6 +101,7 @@ api.add_router("/", pool_router)  # /pool..., /customers/{id}/pool-events
 api.add_router("/agreements", agency_router)
 api.add_router("/followups", followup_router)
 api.add_router("/tickets", ticket_router)
+api.add_router("/invoicing", invoicing_router)
 api.add_router("/orders", order_router)
 api.add_router("/inventory", inventory_router)
 api.add_router("/notifications", notification_router)

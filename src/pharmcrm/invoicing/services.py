@@ -381,8 +381,8 @@ def invoice_issue(*, actor: User, customer_id: int, header: dict, selections: li
     """One normal invoice (存票) for selected un-invoiced balances, whole or part. A selection is
     ``{"sale_entry_id", "quantity"}`` or ``{"product_id", "unit_price", "quantity"}`` (a balance
     key: its sale entries, oldest first); ``quantity`` omitted = the whole balance."""
+    customer = _customer(actor, customer_id)  # invisible: 404 before any 403
     _require_finance(actor)
-    customer = _customer(actor, customer_id)
     head = _header(customer, header)
     if not isinstance(selections, list) or not selections:
         raise ApplicationError(_("Select at least one balance to invoice."), code="invalid",
@@ -492,8 +492,8 @@ def invoice_issue(*, actor: User, customer_id: int, header: dict, selections: li
 def pre_invoice_issue(*, actor: User, customer_id: int, header: dict, lines: list[dict]) -> Invoice:
     """A pre-invoice (预开票): no sale behind it; each line becomes a pre-invoiced balance that
     later approved sales of the same customer × product × unit price consume."""
+    customer = _customer(actor, customer_id)  # invisible: 404 before any 403
     _require_finance(actor)
-    customer = _customer(actor, customer_id)
     head = _header(customer, header)
     if not isinstance(lines, list) or not lines:
         raise ApplicationError(_("Add at least one line."), code="invalid", fields={"lines": [_("Add at least one line.")]})
@@ -529,13 +529,13 @@ def invoice_reverse(*, actor: User, invoice_id: int, reason: str) -> Invoice:
     normal invoice or pre-invoice and restores exactly what it consumed: the sale balances it
     invoiced become un-invoiced again; for a pre-invoice, the sales it covered become
     un-invoiced and its unconsumed remainder disappears. Returns the red-letter invoice."""
-    _require_finance(actor)
     if not isinstance(invoice_id, int) or isinstance(invoice_id, bool):
         raise NotFound(_("Invoice not found."))
     from pharmcrm.invoicing.selectors import visible_invoices
 
     if not visible_invoices(actor).filter(pk=invoice_id).exists():
         raise NotFound(_("Invoice not found."))
+    _require_finance(actor)
     reason = (reason or "").strip()
     if not reason:
         raise ApplicationError(_("Give the reason for the reversal."), code="invalid",
@@ -597,11 +597,11 @@ def settle_mismatch(*, actor: User, mismatch_id: int, action: str, reason: str, 
     pre-invoice's price — refused if that is more than the sale's un-invoiced amount (that would
     over-invoice: red-letter the pre-invoice instead); any price difference stays un-invoiced
     on the sale. ``action="dismiss"`` leaves the sale un-invoiced (invoice it normally)."""
-    _require_finance(actor)
     from pharmcrm.invoicing.selectors import visible_mismatches
 
     if not isinstance(mismatch_id, int) or not visible_mismatches(actor).filter(pk=mismatch_id).exists():
         raise NotFound(_("Price mismatch not found."))
+    _require_finance(actor)
     reason = (reason or "").strip()
     if not reason or len(reason) > 300:
         msg = _("Give a reason (at most 300 characters).")
