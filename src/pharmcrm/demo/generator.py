@@ -502,6 +502,12 @@ def demo_load(seed: int = DEFAULT_SEED, *, password: str = DEMO_PASSWORD) -> dic
 
     inventory_counts = inventory_load(seed=seed, users=users)
 
+    # Sales orders (销售订单) in every state, outbound from the demo stock (demo/gen_orders.py).
+    from pharmcrm.demo.gen_orders import orders_load
+
+    order_counts = orders_load(seed=seed, customer_ids=customer_ids, users=users, fresh=_fresh, now=now,
+                               leaver_ids={users[u.username].pk for u in USERS if u.leaves})
+
     # Agency agreements (代理协议): exclusive by province, city and hospital, expired, drafts (demo/gen_agency.py).
     from pharmcrm.demo.gen_agency import agency_load
 
@@ -531,6 +537,7 @@ def demo_load(seed: int = DEFAULT_SEED, *, password: str = DEMO_PASSWORD) -> dic
         **followup_counts,
         **ticket_counts,
         **inventory_counts,
+        **order_counts,
     }
 
 
