@@ -116,3 +116,13 @@ def test_pre_invoice_form(client, org, data):
                           "invoice_type": "vat_normal", "medium": "electronic"})
     assert r.status_code == 302
     assert Invoice.objects.filter(kind="pre_invoice").count() == 2
+
+
+@pytest.mark.parametrize("peer", ["rep_pd2", "rep_px", "rep_gz", "south_head"])
+@pytest.mark.parametrize("name", ["web:invoice_issue", "web:pre_invoice"])
+def test_customer_routes_are_404_to_those_who_cannot_see_the_customer(client, org, data, peer, name):
+    c, *_rest = data
+    _login(client, getattr(org, peer))
+    url = reverse(name, args=[c.pk])
+    assert client.get(url).status_code == 404
+    assert client.post(url, {"action": "confirm"}).status_code == 404

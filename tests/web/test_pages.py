@@ -45,6 +45,8 @@ CUSTOMER_ROUTES = [
     ("web:customer_detail", "get", {"tab": "orders"}),
     ("web:order_customer_terms", "post", {"credit_limit": "1"}),
     ("web:ticket_create", "post", {"type": "consultation", "priority": "normal", "title": "x"}),
+    # the invoice ledger (web/urls_invoicing.py)
+    ("web:customer_detail", "get", {"tab": "invoices"}),
 ]
 
 
@@ -66,6 +68,8 @@ def test_every_customer_id_route_is_listed():
     # the 360° profile's routes (section and item ids) are enumerated in tests/web/test_profile_pages.py
     covered |= {"web:customer_profile_single", "web:customer_profile_new", "web:customer_profile_edit",
                 "web:customer_profile_action"}
+    # finance sees every customer's ledger (RoleScope finance:invoices=all): tests/invoicing/test_web.py
+    covered |= {"web:invoice_issue", "web:pre_invoice"}
     assert names and names <= covered, names - covered
 
 

@@ -136,8 +136,8 @@ def _choices() -> dict:
 
 @web_view
 def invoice_issue_page(request, customer_id: int):
+    customer = selectors.customer_get(actor=request.user, customer_id=customer_id)  # 404 before 403
     _require_finance(request.user)
-    customer = selectors.customer_get(actor=request.user, customer_id=customer_id)
     sales = list(selectors.open_sales(actor=request.user, customer_id=customer.pk))
     errors: dict[str, list[str]] = {}
     error = ""
@@ -207,8 +207,8 @@ def _preview(sales: list[SaleEntry], chosen: dict[int, str]) -> dict:
 
 @web_view
 def pre_invoice_page(request, customer_id: int):
+    customer = selectors.customer_get(actor=request.user, customer_id=customer_id)  # 404 before 403
     _require_finance(request.user)
-    customer = selectors.customer_get(actor=request.user, customer_id=customer_id)
     header = _header_initial(customer)
     lines = [{"product_id": "", "unit_price": "", "quantity": "", "tax_rate": ""} for _i in range(PRE_LINES)]
     errors: dict[str, list[str]] = {}
@@ -288,8 +288,8 @@ def invoice_detail_page(request, invoice_id: int):
 
 @web_view
 def invoice_reverse_page(request, invoice_id: int):
-    _require_finance(request.user)
     invoice = selectors.invoice_get(actor=request.user, invoice_id=invoice_id)
+    _require_finance(request.user)
     error = ""
     reason = ""
     if request.method == "POST":
