@@ -508,6 +508,11 @@ def demo_load(seed: int = DEFAULT_SEED, *, password: str = DEMO_PASSWORD) -> dic
     order_counts = orders_load(seed=seed, customer_ids=customer_ids, users=users, fresh=_fresh, now=now,
                                leaver_ids={users[u.username].pk for u in USERS if u.leaves})
 
+    # The invoice ledger (发票台账): stored invoices, pre-invoices, a red letter, a mismatch (demo/gen_invoicing.py).
+    from pharmcrm.demo.gen_invoicing import invoicing_load
+
+    invoicing_counts = invoicing_load(seed=seed, users=users, fresh=_fresh, now=now)
+
     # Agency agreements (代理协议): exclusive by province, city and hospital, expired, drafts (demo/gen_agency.py).
     from pharmcrm.demo.gen_agency import agency_load
 
@@ -538,6 +543,7 @@ def demo_load(seed: int = DEFAULT_SEED, *, password: str = DEMO_PASSWORD) -> dic
         **ticket_counts,
         **inventory_counts,
         **order_counts,
+        **invoicing_counts,
     }
 
 
