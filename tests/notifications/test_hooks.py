@@ -133,6 +133,8 @@ def test_conflict_transferred_names_the_customer(org, django_capture_on_commit_c
         conflicts.conflict_decide(actor=org.sh_head, conflict_id=c.pk, decision="transfer")
     decided = Notification.objects.get(recipient=org.rep_px, kind=NotificationKind.CONFLICT_DECIDED)
     assert "国药控股（上海）有限公司" in decided.text and "Transferred to the claimant" in decided.text
+    # one notice for one decision: not also "transferred to you"
+    assert not Notification.objects.filter(recipient=org.rep_px, kind=NotificationKind.CUSTOMER_TRANSFERRED).exists()
 
 
 def test_listeners_are_registered_at_start_up():

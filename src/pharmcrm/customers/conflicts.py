@@ -265,7 +265,7 @@ def conflict_decide(*, actor: User, conflict_id: int, decision: str, note: str =
             raise ApplicationError(_("The customer is no longer owned in your teams; an administrator must decide."),
                                    code="out_of_scope")
         services._transfer(
-            actor=actor, keep_shares=True, reason=label, include_deleted=True,
+            actor=actor, keep_shares=True, reason=label, include_deleted=True, tell_listeners=False,
             assignments=[services.TransferAssignment([conflict.customer_id], conflict.claimant_id)],
         )
         if own_alive:

@@ -277,7 +277,7 @@ def customer_transfer(
 
 def _transfer(
     *, actor: User, assignments: Iterable[TransferAssignment], keep_shares: bool, reason: str,
-    include_deleted: bool = False,
+    include_deleted: bool = False, tell_listeners: bool = True,
 ) -> TransferLog:
     if not (actor.is_admin or actor.is_head):
         raise PermissionDenied(_("Only department heads and administrators may transfer customers."))
@@ -328,7 +328,7 @@ def _transfer(
     audit_bulk(actor=actor, action="transfer", targets=events)
     log.customer_count = len(items)
     log.save(update_fields=["customer_count"])
-    if received:
+    if received and tell_listeners:  # (a conflict decision tells the claimant itself, once)
         _after_commit(transfer_listeners, actor, log, received)
     return log
 
