@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as N_
 from django.views.decorators.http import require_POST
 from openpyxl import Workbook
 
@@ -79,9 +80,9 @@ def _ledger_totals(rows) -> dict:
     return {k: sum((getattr(r, k) for r in rows), ZERO) for k in keys}
 
 
-LEDGER_HEADER = ["Customer", "Product", "Specification", "Unit price", "Approved quantity", "Approved amount",
-                 "Invoiced quantity", "Invoiced amount", "Pre-invoiced unconsumed quantity",
-                 "Pre-invoiced unconsumed amount", "Un-invoiced quantity", "Un-invoiced amount"]
+LEDGER_HEADER = [N_("Customer"), N_("Product"), N_("Specification"), N_("Unit price"), N_("Approved quantity"), N_("Approved amount"),
+                 N_("Invoiced quantity"), N_("Invoiced amount"), N_("Pre-invoiced unconsumed quantity"),
+                 N_("Pre-invoiced unconsumed amount"), N_("Un-invoiced quantity"), N_("Un-invoiced amount")]
 
 
 @web_view
@@ -253,8 +254,8 @@ def _filters(request) -> selectors.InvoiceFilters:
         day_from=day("from"), day_to=day("to"))
 
 
-INVOICE_HEADER = ["Number", "Tax invoice number", "Kind", "Invoice type", "Customer", "Invoice title", "Issued on",
-                  "Amount incl. tax", "Tax", "Amount excl. tax", "Status", "Issued by"]
+INVOICE_HEADER = [N_("Number"), N_("Tax invoice number"), N_("Kind"), N_("Invoice type"), N_("Customer"), N_("Invoice title"), N_("Issued on"),
+                  N_("Amount incl. tax"), N_("Tax"), N_("Amount excl. tax"), N_("Status"), N_("Issued by")]
 
 
 @web_view
