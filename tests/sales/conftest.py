@@ -24,6 +24,16 @@ def media_root(settings, tmp_path):
     return settings.MEDIA_ROOT
 
 
+@pytest.fixture(autouse=True)
+def role_scopes(db):
+    """The role scopes of orders come from data migrations (org 0002, sales 0002); a transactional
+    test's flush (the PostgreSQL concurrency tests) deletes them, so make sure they are there."""
+    from pharmcrm.org.models import RoleScope
+
+    for role, scope in (("finance", "all"), ("sales_admin", "all"), ("warehouse", "approved")):
+        RoleScope.objects.get_or_create(role=role, area="orders", defaults={"scope": scope})
+
+
 def address(customer, region="310115", receiver="王收货", default=True) -> ShippingAddress:
     return ShippingAddress.objects.create(customer=customer, receiver=receiver, phone="13800000000",
                                           region_code=region, address="上海市浦东新区张江路1号", is_default=default)
