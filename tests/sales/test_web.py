@@ -152,3 +152,21 @@ def test_customer_tab_and_desktop_card(org, book, as_, django_assert_max_num_que
     assert waiting_card(org.rep_pd2, "mine", timezone.localdate()) is None
     body = as_(org.finance).get(reverse("web:desktop")).content.decode()
     assert 'data-testid="card-orders"' in body
+
+
+def test_desktop_card_for_heads_and_warehouse(org, book):
+    from django.utils import timezone
+
+    from pharmcrm.sales.desktop import waiting_card
+
+    today = timezone.localdate()
+    o = new_order(org.rep_pd1, book.pd1, lines=[{"product_id": book.product.pk, "quantity": "1", "unit_price": "9"}])
+    exc = services.price_exception_request(actor=org.rep_pd1, order_id=o.pk, line_id=o.lines.get().pk, reason="竞品")
+    card = waiting_card(org.pd_head, "mine", today)
+    assert [s["key"] for s in card["sections"]] == ["exceptions"] and card["sections"][0]["rows"] == [exc]
+    assert waiting_card(org.south_head, "mine", today) is None  # not above the owner
+    services.price_exception_decide(actor=org.pd_head, exception_id=exc.pk, approve=True)
+    assert [s["key"] for s in waiting_card(org.rep_pd1, "mine", today)["sections"]] == ["answered"]
+    a = _approved(org, book)
+    card = waiting_card(book.keeper, "mine", today)
+    assert [s["key"] for s in card["sections"]] == ["outbound"] and card["sections"][0]["rows"] == [a]
