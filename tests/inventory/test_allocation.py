@@ -145,3 +145,15 @@ def test_override_rules(org, keeper):
     assert _state() == before
     assert sum(StockMove.objects.filter(ref_type="t", ref_id=7).values_list("quantity", flat=True)) == 0
     assert ledger_ok()
+
+
+def test_decimal_arithmetic_is_exact(org, keeper):
+    """Found by the state machine: SQLite adds decimals as floats (0.001 + 10.171 = 10.17199…), so
+    taking all 10.172 went below zero; on_hand is now computed in Python from the locked row."""
+    wh, p = make_warehouse(), make_product()
+    b = receive(keeper, wh, p, "D1", "0.001", days(100))
+    services.adjustment_post(actor=keeper, batch_id=b.pk, delta="10.171", reason="count")
+    with transaction.atomic():
+        services.allocate(actor=keeper, product_id=p.pk, quantity="10.172", ref_type="t", ref_id=1)
+    b.refresh_from_db()
+    assert b.on_hand == 0 and ledger_ok()

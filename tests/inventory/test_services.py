@@ -44,7 +44,7 @@ def test_bad_quantity_changes_nothing(org, keeper, qty):
     with pytest.raises(ApplicationError) as e:
         services.receipt_post(actor=keeper, warehouse_id=wh.pk, lines=[_line(p, "OK", "1"), _line(p, "X", qty)])
     assert "lines.1.quantity" in e.value.fields
-    assert "第2行" in e.value.message or "Line 2" in e.value.message
+    assert "第 2 行" in e.value.message or "Line 2" in e.value.message
     assert not Batch.objects.exists() and not StockReceipt.objects.exists() and not StockMove.objects.exists()
 
 

@@ -146,7 +146,8 @@ def _move(*, batch: Batch, kind: str, quantity: Decimal, actor: User | None, ref
         raise ApplicationError(
             _("Batch %(batch)s has only %(n)s on hand.") % {"batch": batch.batch_no, "n": _fmt(batch.on_hand)},
             code="insufficient_stock", fields={"quantity": [_("At most %(n)s.") % {"n": _fmt(batch.on_hand)}]})
-    Batch.objects.filter(pk=batch.pk).update(on_hand=F("on_hand") + quantity, updated_at=timezone.now())
+    # the new value computed in Python from the locked row: exact (SQLite would add decimals as floats)
+    Batch.objects.filter(pk=batch.pk).update(on_hand=new, updated_at=timezone.now())
     batch.on_hand = new
     return StockMove.objects.create(batch=batch, kind=kind, quantity=quantity, ref_type=ref_type[:40],
                                     ref_id=ref_id, reason=reason[:300], actor=actor if getattr(actor, "pk", None)
