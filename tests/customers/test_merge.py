@@ -28,6 +28,8 @@ pytestmark = pytest.mark.django_db
 KNOWN = {
     "activities.FollowUp.customer": "moved",  # the interactions go with the surviving company
     "tickets.Ticket.customer": "moved",  # service tickets and their timelines go with it
+    "invoicing.SaleEntry.customer": "moved",  # the invoice ledger goes with it, sales and invoices together
+    "invoicing.Invoice.customer": "moved",
     "agency.AgencyAgreement.agent": "moved",
     "agency.AgreementHospital.hospital": "moved",
     "catalog.ProductPrice.customer": "moved",

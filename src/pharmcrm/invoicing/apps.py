@@ -16,6 +16,8 @@ class InvoicingConfig(AppConfig):
     verbose_name = _("Invoices")
 
     def ready(self) -> None:
+        from pharmcrm.invoicing import merging
         from pharmcrm.invoicing.web_hooks import register
 
+        merging.register()
         register()
