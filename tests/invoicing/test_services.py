@@ -252,3 +252,19 @@ def test_rights(org, cust, product):
             selectors.invoice_get(actor=outsider, invoice_id=inv.pk)
         assert list(selectors.invoice_list(actor=outsider)) == []
     assert selectors.invoice_get(actor=org.finance, invoice_id=inv.pk) == inv
+
+
+def test_merge_moves_the_ledger_whole(org, cust, product):
+    from pharmcrm.customers.merge import customer_merge
+
+    dup = make_customer(org.rep_pd1, "浦东医药有限公司（重复）")
+    pre = services.pre_invoice_issue(actor=org.finance, customer_id=cust.pk, header=HEADER,
+                                     lines=[{"product_id": product.pk, "unit_price": "10", "quantity": "5"}])
+    sale(dup, product, "10", "3")
+    customer_merge(actor=org.admin, source_id=dup.pk, target_id=cust.pk)
+    assert services.check_invariant() == []
+    [row] = selectors.ledger(actor=org.finance, customer_id=cust.pk)
+    assert row.approved_quantity == 3 and row.pre_quantity == 5 and row.open_quantity == 3
+    r = sale(cust, product, "10", "2")  # the surviving customer's later sale consumes the pre-invoice
+    assert [c.line.invoice_id for c in r.consumptions] == [pre.pk]
+    assert services.check_invariant() == []
