@@ -81,6 +81,7 @@ class MoveOut(Schema):
     ref_type: str
     ref_id: int | None
     reason: str
+    reason_label: str = Field("", description="an adjustment's reason (count difference, damage, …)")
     actor: UserRef | None
     at: datetime.datetime
 

@@ -105,7 +105,13 @@ def batch_get(*, actor, batch_id: int) -> Batch:
 def batch_moves(*, actor, batch_id: int, limit: int = 500) -> list[StockMove]:
     """The batch's ledger, newest first (at most ``limit`` rows)."""
     batch_get(actor=actor, batch_id=batch_id)
-    return list(StockMove.objects.filter(batch_id=batch_id).select_related("actor").order_by("-at", "-id")[:limit])
+    moves = list(StockMove.objects.filter(batch_id=batch_id).select_related("actor").order_by("-at", "-id")[:limit])
+    adjustments = StockAdjustment.objects.in_bulk(
+        [m.ref_id for m in moves if m.ref_type == "inventory.adjustment" and m.ref_id])
+    for m in moves:  # an adjustment's reason, in the reader's language
+        adj = adjustments.get(m.ref_id) if m.ref_type == "inventory.adjustment" else None
+        m.reason_label = str(adj.get_reason_display()) if adj else ""
+    return moves
 
 
 def batch_adjustments(*, actor, batch_id: int) -> list[StockAdjustment]:

@@ -323,8 +323,9 @@ def adjustment_post(*, actor: User, batch_id: int, delta: Decimal | str | int, r
         raise ApplicationError(msg, code="insufficient_stock", fields={"delta": [msg]})
     adj = StockAdjustment.objects.create(batch=batch, delta=d, reason=reason, reason_text=text, created_by=actor)
     label = AdjustmentReason(reason).label
+    # the move keeps the explanation; the reason's label is shown in the reader's language (selectors)
     _move(batch=batch, kind=MoveKind.ADJUSTMENT, quantity=d, actor=actor, ref_type="inventory.adjustment",
-          ref_id=adj.pk, reason=f"{label}{'：' + text if text else ''}")
+          ref_id=adj.pk, reason=text)
     audit_record(actor=actor, action="adjust", target=batch, label=f"{batch.batch_no} {batch.product_id}",
                  changes={"on_hand": [str(batch.on_hand - d), str(batch.on_hand)], "reason": [None, str(label)],
                           "reason_text": [None, text]})
