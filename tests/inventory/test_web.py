@@ -122,3 +122,19 @@ def test_desktop_card_for_warehouse_only(client, org, keeper, stock):
     assert "card-inventory-expiry" in body and "N2401" in body and "F2501" not in body
     _login(client, org.rep_pd1)
     assert "card-inventory-expiry" not in client.get(reverse("web:desktop")).content.decode()
+
+
+def test_stock_list_query_count_does_not_grow_with_rows(client, org, keeper):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    wh = make_warehouse()
+    _login(client, keeper)
+    counts = []
+    for n in (2, 20):
+        for i in range(n):
+            receive(keeper, wh, make_product(), f"Q{n}-{i}", 1, days(30 + i))
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(reverse("web:stock_list")).status_code == 200
+        counts.append(len(ctx.captured_queries))
+    assert counts[0] == counts[1], counts
