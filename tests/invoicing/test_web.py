@@ -126,3 +126,17 @@ def test_customer_routes_are_404_to_those_who_cannot_see_the_customer(client, or
     url = reverse(name, args=[c.pk])
     assert client.get(url).status_code == 404
     assert client.post(url, {"action": "confirm"}).status_code == 404
+
+
+def test_list_pages_cost_the_same_queries_whatever_their_length(client, org, data, django_assert_max_num_queries):
+    c, p, *_rest = data
+    _login(client, org.finance)
+    for _i in range(15):
+        services.pre_invoice_issue(actor=org.finance, customer_id=c.pk, header=HEADER,
+                                   lines=[{"product_id": p.pk, "unit_price": "9.9", "quantity": "1"}])
+    with django_assert_max_num_queries(25):
+        assert client.get(reverse("web:invoice_list")).status_code == 200
+    with django_assert_max_num_queries(25):
+        assert client.get(reverse("web:invoice_ledger") + "?q=头孢").status_code == 200
+    with django_assert_max_num_queries(25):
+        assert client.get(reverse("web:invoice_mismatches")).status_code == 200

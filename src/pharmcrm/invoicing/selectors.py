@@ -81,7 +81,7 @@ class LedgerRow:
 
 
 def ledger(*, actor: User, customer_id: int | None = None, product_id: int | None = None,
-           only_open: bool = False) -> list[LedgerRow]:
+           only_open: bool = False, q: str = "") -> list[LedgerRow]:
     """Rows per customer × product × unit price (aggregated in SQL): approved, invoiced,
     pre-invoiced unconsumed, un-invoiced. ``customer_id`` must be visible (else ``NotFound``)."""
     from pharmcrm.catalog.models import Product

@@ -89,10 +89,7 @@ LEDGER_HEADER = [N_("Customer"), N_("Product"), N_("Specification"), N_("Unit pr
 def ledger_page(request):
     q = (request.GET.get("q") or "").strip()[:50]
     only_open = request.GET.get("open") == "1"
-    rows = selectors.ledger(actor=request.user, only_open=only_open)
-    if q:
-        rows = [r for r in rows if q in (r.customer.name if r.customer else "")
-                or q in (r.product.generic_name if r.product else "")]
+    rows = selectors.ledger(actor=request.user, only_open=only_open, q=q)
     if request.GET.get("export") == "xlsx":
         return _xlsx("invoice-ledger", [_(h) for h in LEDGER_HEADER], (
             [r.customer.name, r.product.generic_name, r.product.spec, r.unit_price, r.approved_quantity,
