@@ -15,9 +15,10 @@ excluding tax, ROUND_HALF_UP to cents, as a Chinese VAT invoice prints them. A p
 balance is worth quantity × unit price rounded to cents, except the last part, which takes
 the remaining amount: partial invoicing never leaves a cent behind.
 
-Locks: every service locks the SaleEntry rows and pre-invoice lines it touches with
-``select_for_update`` in id order (sales first, then lines) before reading their balances, so
-two finance users can never invoice the same balance twice.
+Locks: every service locks the pre-invoice lines and SaleEntry rows it touches with
+``select_for_update`` in id order — always lines before sales, so two services never wait for
+each other in a circle — before reading their balances; two finance users can never invoice the
+same balance twice.
 """
 
 from __future__ import annotations
@@ -244,9 +245,17 @@ def reverse_sale(*, actor: User | None, source_type: str, source_id: int, quanti
     ledger. The un-invoiced part goes first; then what pre-invoices covered is given back to those
     pre-invoices (newest consumption first); what normal invoices covered cannot be taken out:
     red-letter that invoice first."""
-    sale = SaleEntry.objects.select_for_update().filter(source_type=source_type, source_id=source_id).first()
-    if sale is None:
+    found = SaleEntry.objects.filter(source_type=source_type, source_id=source_id).values_list("pk", flat=True).first()
+    if found is None:
         raise NotFound(_("This sale is not in the invoice ledger."))
+    while True:  # lock order everywhere: pre-invoice lines, then sale entries
+        line_ids = sorted(set(PreInvoiceConsumption.objects.filter(sale_id=found, active=True)
+                              .values_list("line_id", flat=True)))
+        lines = {ln.pk: ln for ln in InvoiceLine.objects.select_for_update().filter(pk__in=line_ids).order_by("id")}
+        sale = SaleEntry.objects.select_for_update().get(pk=found)
+        if set(PreInvoiceConsumption.objects.filter(sale=sale, active=True).values_list("line_id", flat=True)) <= set(
+                lines):
+            break
     qty = sale.quantity if quantity is None else parse_quantity(quantity)
     if qty <= 0 or qty > sale.quantity:
         msg = _("At most %(q)s can be reversed.") % {"q": sale.quantity}
@@ -260,8 +269,6 @@ def reverse_sale(*, actor: User | None, source_type: str, source_id: int, quanti
     need = qty - sale.open_quantity
     if need > 0:
         rows = list(PreInvoiceConsumption.objects.filter(sale=sale, active=True).order_by("-id"))
-        lines = {ln.pk: ln for ln in InvoiceLine.objects.select_for_update().filter(
-            pk__in=[r.line_id for r in rows]).order_by("id")}
         for row in rows:
             if need <= 0:
                 break
@@ -523,6 +530,10 @@ def pre_invoice_issue(*, actor: User, customer_id: int, header: dict, lines: lis
     return invoice
 
 
+def _lock_lines(invoice: Invoice) -> list[InvoiceLine]:
+    return list(InvoiceLine.objects.select_for_update().filter(invoice=invoice).order_by("id"))
+
+
 @transaction.atomic
 def invoice_reverse(*, actor: User, invoice_id: int, reason: str) -> Invoice:
     """红冲: a red-letter invoice (negative lines, ``original`` = the invoice) cancels an issued
@@ -547,7 +558,6 @@ def invoice_reverse(*, actor: User, invoice_id: int, reason: str) -> Invoice:
         raise ApplicationError(_("A red-letter invoice cannot be reversed."), code="illegal_transition")
     if invoice.status != InvoiceStatus.ISSUED:
         raise ApplicationError(_("This invoice is already reversed."), code="illegal_transition")
-    lines = list(InvoiceLine.objects.select_for_update().filter(invoice=invoice).order_by("id"))
     if invoice.kind == InvoiceKind.NORMAL:
         rows = list(InvoiceAllocation.objects.filter(line__invoice=invoice, active=True))
         sales = {s.pk: s for s in SaleEntry.objects.select_for_update().filter(
@@ -558,6 +568,7 @@ def invoice_reverse(*, actor: User, invoice_id: int, reason: str) -> Invoice:
             s.invoiced_amount -= r.amount
         InvoiceAllocation.objects.filter(pk__in=[r.pk for r in rows]).update(active=False)
     else:
+        lines = _lock_lines(invoice)  # first: no sale can consume them any more (lines before sales)
         rows = list(PreInvoiceConsumption.objects.filter(line__invoice=invoice, active=True))
         sales = {s.pk: s for s in SaleEntry.objects.select_for_update().filter(
             pk__in=[r.sale_id for r in rows]).order_by("id")}
@@ -575,6 +586,8 @@ def invoice_reverse(*, actor: User, invoice_id: int, reason: str) -> Invoice:
     for s in sales.values():
         s.save(update_fields=["invoiced_quantity", "invoiced_amount", "consumed_quantity", "consumed_amount",
                               "updated_at"])
+    if invoice.kind == InvoiceKind.NORMAL:
+        lines = _lock_lines(invoice)
     head = {k: getattr(invoice, k) for k in ("invoice_type", "medium", "title", "taxpayer_id", "address_phone",
                                              "bank_account", "invoice_chain")}
     head.update(issued_on=timezone.localdate(), remarks=_("Red-letter reversal of %(n)s") % {"n": invoice.number})
@@ -612,8 +625,8 @@ def settle_mismatch(*, actor: User, mismatch_id: int, action: str, reason: str, 
     if m.status != MismatchStatus.OPEN:
         raise ApplicationError(_("This mismatch is already settled."), code="illegal_transition")
     if action == "consume":
+        line = InvoiceLine.objects.select_for_update().get(pk=m.line_id)  # lines before sales
         sale = SaleEntry.objects.select_for_update().get(pk=m.sale_id)
-        line = InvoiceLine.objects.select_for_update().get(pk=m.line_id)
         if line.invoice.status != InvoiceStatus.ISSUED:
             raise ApplicationError(_("The pre-invoice was reversed."), code="illegal_transition")
         most = min(sale.open_quantity, line.open_quantity)
