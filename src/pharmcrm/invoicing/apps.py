@@ -8,7 +8,8 @@ class InvoicingConfig(AppConfig):
 
     Registers the customer page's 发票 tab from ``ready()`` (web_hooks.py), so no shared web file
     names this app except the nav line and the url include. The sales app feeds the ledger by
-    calling ``services.record_sale`` / ``services.reverse_sale`` (it never imports us the other way).
+    way of ``sales_hooks.py``: this app subscribes to the order's approval and cancellation (the
+sales app never imports us).
     """
 
     name = "pharmcrm.invoicing"
@@ -21,3 +22,6 @@ class InvoicingConfig(AppConfig):
 
         merging.register()
         register()
+        from pharmcrm.invoicing import sales_hooks
+
+        sales_hooks.register()

@@ -17,10 +17,12 @@ from pharmcrm.customers.models import Customer
 from pharmcrm.invoicing.models import (
     ZERO,
     Invoice,
+    InvoiceAllocation,
     InvoiceKind,
     InvoiceLine,
     InvoiceStatus,
     MismatchStatus,
+    PreInvoiceConsumption,
     PriceMismatch,
     SaleEntry,
 )
@@ -194,6 +196,22 @@ def mismatch_list(*, actor: User, status: str = MismatchStatus.OPEN) -> QuerySet
     if status:
         qs = qs.filter(status=status)
     return qs.order_by("-created_at", "-id")
+
+
+def coverage_of_sources(*, actor: User, source_type: str, source_ids: list[int]) -> dict[int, list[dict]]:
+    """For many sales at once (an order's lines): {source id: the invoices that covered it, each
+    with quantity and amount}, normal invoices and consumed pre-invoices alike. Two queries."""
+    if not source_ids:
+        return {}
+    sales = _scoped(SaleEntry.objects.all(), actor).filter(source_type=source_type, source_id__in=source_ids)
+    out: dict[int, list[dict]] = {}
+    for model in (InvoiceAllocation, PreInvoiceConsumption):
+        rows = (model.objects.filter(sale__in=sales, active=True).select_related("line__invoice", "sale")
+                .order_by("line__invoice__issued_on", "id"))
+        for r in rows:
+            out.setdefault(r.sale.source_id, []).append(
+                {"invoice": r.line.invoice, "quantity": r.quantity, "amount": r.amount})
+    return out
 
 
 def sale_coverage(*, actor: User, source_type: str, source_id: int) -> list[dict]:

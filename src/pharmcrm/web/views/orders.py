@@ -329,6 +329,13 @@ def _detail_context(request, order: SalesOrder, **extra) -> dict:
                       and rules.SELLER in caps and order.status in (Status.DRAFT, Status.SUBMITTED))
     for e in exceptions:
         e.may_decide = e.state == PriceException.State.PENDING and services.may_decide_exception(user, order)
+    if access == selectors.FULL and order.approved_at is not None:  # which invoices covered each line
+        from pharmcrm.invoicing.sales_hooks import SOURCE
+        from pharmcrm.invoicing.selectors import coverage_of_sources
+
+        coverage = coverage_of_sources(actor=user, source_type=SOURCE, source_ids=[ln.pk for ln in lines])
+        for ln in lines:
+            ln.invoices = coverage.get(ln.pk, [])
     done = STEPS.index(order.status) if order.status in STEPS else -1
     return {
         "order": order, "access": access, "full": access == selectors.FULL, "actions": actions,
