@@ -253,3 +253,22 @@ def test_finance_and_warehouse_see_no_one_elses_plans(org, web):
         assert 'data-testid="scope-switch"' not in html
     # and the owner does see it
     assert ids(desktop.followup_plans(actor=org.rep_pd1).due) == [shared.pk]
+
+
+def test_the_visible_count_is_kept_a_little_while(org, web):
+    """A head's "customers I can see" is a count over their subtree: counted once, then kept."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    make_customer(org.rep_pd1, "浦东的医院")
+    client = web(org.pd_head)
+    with CaptureQueriesContext(connection) as first:
+        html = client.get(DESKTOP).content.decode()
+    assert 'data-testid="stat-visible"' in html
+    with CaptureQueriesContext(connection) as second:
+        client.get(DESKTOP)
+    def visible_counts(ctx):  # capped counts through the visibility rule: "mine" and "I can see"
+        return [q for q in ctx.captured_queries if q["sql"].startswith("SELECT COUNT(*)")
+                and "owner_department_id" in q["sql"] and "customershare" in q["sql"]]
+
+    assert len(visible_counts(first)) == 2 and len(visible_counts(second)) == 1  # "mine" is counted each time

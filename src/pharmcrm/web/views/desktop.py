@@ -5,6 +5,7 @@ expiring qualifications, contacts' birthdays and care dates. A head switches 我
 
 from urllib.parse import urlencode
 
+from django.core.cache import cache
 from django.shortcuts import render
 from django.urls import reverse
 
@@ -16,7 +17,20 @@ from pharmcrm.web.desktop_cards import build_cards
 from pharmcrm.web.views.common import web_view
 
 DESKTOP_ROWS = 8
+VISIBLE_COUNT_SECONDS = 120  # the "customers I can see" figure: a head's is a count over their subtree
 PLAN_ROWS = 20  # per plan section on the page; the rest is counted, and on the calendar
+
+
+def _visible_count(user, visible):
+    """Kept two minutes per user: it changes with transfers and new customers, not by the second,
+    and for a head it is the page's most expensive query. (A per-process cache unless a shared
+    one is configured: another worker may show a figure up to two minutes older.)"""
+    key = f"desktop:visible:{user.pk}"
+    found = cache.get(key)
+    if found is None:
+        found = capped_count(visible)
+        cache.set(key, found, VISIBLE_COUNT_SECONDS)
+    return found
 
 
 @web_view
@@ -31,7 +45,7 @@ def desktop(request):
     context = {
         "recent_customers": recent,
         "my_count": capped_count(mine),
-        "visible_count": capped_count(visible),
+        "visible_count": _visible_count(user, visible),
         "team_view": user.is_head or user.is_admin,
         "scope": scope,
         "can_team": data.can_team,
