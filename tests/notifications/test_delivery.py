@@ -279,3 +279,20 @@ def test_daily_reminders_are_right_and_idempotent(org, django_capture_on_commit_
     with django_capture_on_commit_callbacks(execute=True):
         run_daily(day, only=["reminders"])
     assert sorted(Notification.objects.values_list("pk", "recipient_id", "kind", "key")) == snapshot
+
+
+def test_inline_sending_never_closes_the_callers_connection(org, channels, django_capture_on_commit_callbacks):
+    """Regression: the sender once called close_old_connections(), which closed the request's
+    (or the test's) connection in mid-transaction once it was older than CONN_MAX_AGE (PostgreSQL)."""
+    from django.db import connection
+
+    _with_email(org.rep_pd1)
+    connection.ensure_connection()
+    saved = connection.close_at
+    connection.close_at = 0  # "obsolete" as seen by close_old_connections
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            _notify(org.rep_pd1)
+        assert Delivery.objects.get().status == DeliveryStatus.SENT  # the connection still works
+    finally:
+        connection.close_at = saved

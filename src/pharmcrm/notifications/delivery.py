@@ -118,6 +118,7 @@ def kick() -> None:
 
 
 def _deliver_in_thread() -> None:
+    close_old_connections()  # this thread's own connection, opened afresh when needed
     try:
         deliver_due()
     except Exception:  # never let the thread die silently
@@ -127,8 +128,8 @@ def _deliver_in_thread() -> None:
 
 
 def deliver_due(*, now: datetime.datetime | None = None, limit: int = BATCH) -> dict[str, int]:
-    """Send every pending delivery whose time has come (at most ``limit``); returns counts."""
-    close_old_connections()
+    """Send every pending delivery whose time has come (at most ``limit``); returns counts. Uses
+    the caller's connection as it is (a worker loop or the thread closes stale ones)."""
     now = now or timezone.now()
     counts = {"sent": 0, "retry": 0, "failed": 0}
     due = list(Delivery.objects.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=now)

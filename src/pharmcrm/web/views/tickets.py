@@ -291,12 +291,21 @@ def _field_label(name: str) -> str:
         return name
 
 
+_POSITIONS = {f.name: i for i, f in enumerate(Ticket._meta.get_fields())}
+
+
+def _field_position(name: str) -> tuple[int, str]:
+    """The model's field order: the same on both databases (PostgreSQL's jsonb reorders keys)."""
+    return _POSITIONS.get(name.removesuffix("_id"), len(_POSITIONS)), name
+
+
 def _detail_context(request, ticket: Ticket, **forms) -> dict:
     perms = selectors.ticket_permissions(actor=request.user, ticket=ticket)
     done = STEPS.index(ticket.status)
     events = selectors.ticket_events(ticket=ticket)
     for e in events:
-        e.changed_labels = [_field_label(k) for k in (e.changes or {})] if e.kind == "edited" else []
+        e.changed_labels = ([_field_label(k) for k in sorted(e.changes or {}, key=_field_position)]
+                            if e.kind == "edited" else [])
     return {
         "ticket": ticket, "perms": perms, "events": events, "now": timezone.now(),
         "steps": [{"label": Status(s).label, "done": i < done, "current": i == done} for i, s in enumerate(STEPS)],

@@ -5,6 +5,7 @@
 import time
 
 from django.core.management.base import BaseCommand
+from django.db import close_old_connections
 
 from pharmcrm.notifications import delivery
 
@@ -18,6 +19,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         while True:
+            close_old_connections()  # a long-running worker: reconnect when the server dropped us
             counts = delivery.deliver_due()
             if options["once"] or options["verbosity"] > 1 or any(counts.values()):
                 self.stdout.write(f"{counts['sent']} sent, {counts['retry']} to retry, {counts['failed']} failed")
