@@ -17,7 +17,7 @@ from pharmcrm.invoicing.sales_hooks import SOURCE
 from pharmcrm.sales import services as sales
 from pharmcrm.sales.models import SalesOrder, Status
 from tests.invoicing.helpers import HEADER, profile
-from tests.sales.conftest import book, new_order, role_scopes  # noqa: F401  fixtures
+from tests.sales.conftest import new_order
 
 pytestmark = pytest.mark.django_db
 
