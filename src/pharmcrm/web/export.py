@@ -11,6 +11,7 @@ from django.utils.translation import gettext_noop
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
 
 from pharmcrm.core.regions import region_label
 from pharmcrm.customers.models import CustomerGrade, CustomerSource, CustomerStatus, CustomerType
@@ -83,6 +84,24 @@ def customers_xlsx(qs: QuerySet, *, max_rows: int) -> tuple[bytes, int, bool]:
         ws.append(out)
         n += 1
     return _save(wb), n, False
+
+
+def header_sheet(title: str, columns) -> tuple[Workbook, object]:
+    """A write-only workbook with one sheet ``title``: the header row (bold, shaded, frozen) from
+    ``columns`` = [(untranslated label, width), ...]. Every list export starts here."""
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(title)
+    for i, (_label, width) in enumerate(columns, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = width
+    ws.freeze_panes = "A2"
+    header = []
+    for label, _w in columns:
+        cell = WriteOnlyCell(ws, value=_(label) if isinstance(label, str) else str(label))  # noop or lazy
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="E8F0FE")
+        header.append(cell)
+    ws.append(header)
+    return wb, ws
 
 
 def _save(wb: Workbook) -> bytes:

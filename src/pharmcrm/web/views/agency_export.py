@@ -5,13 +5,9 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, pgettext_lazy
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font, PatternFill
-from openpyxl.utils import get_column_letter
 
 from pharmcrm.agency.territory import label as region_label
-from pharmcrm.web.export import _excel_safe, _save
+from pharmcrm.web.export import _excel_safe, _save, header_sheet
 
 _COLUMNS = [
     (gettext_noop("Agreement number"), 16),
@@ -52,18 +48,7 @@ def _row(a) -> list:
 
 def agreements_xlsx(qs: QuerySet, *, max_rows: int) -> tuple[bytes, int, bool]:
     """(xlsx bytes, rows written, capped?) for the agreements of ``qs`` (with details), in its order."""
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(_("Agency agreements"))
-    for i, (_label, width) in enumerate(_COLUMNS, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = width
-    ws.freeze_panes = "A2"
-    header = []
-    for label, _w in _COLUMNS:
-        cell = WriteOnlyCell(ws, value=str(label) if not isinstance(label, str) else _(label))
-        cell.font = Font(bold=True)
-        cell.fill = PatternFill("solid", fgColor="E8F0FE")
-        header.append(cell)
-    ws.append(header)
+    wb, ws = header_sheet(_("Agency agreements"), _COLUMNS)
     n = 0
     for a in qs[: max_rows + 1]:
         if n == max_rows:

@@ -10,13 +10,9 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font, PatternFill
-from openpyxl.utils import get_column_letter
 
 from pharmcrm.contacts.models import Gender
-from pharmcrm.web.export import _excel_safe, _save
+from pharmcrm.web.export import _excel_safe, _save, header_sheet
 
 _COLUMNS = [
     (gettext_noop("ID"), 8),
@@ -47,18 +43,7 @@ def _job(e) -> str:
 def contacts_xlsx(qs: QuerySet, *, max_rows: int) -> tuple[bytes, int, bool]:
     """(xlsx bytes, rows written, capped?) for the contacts of ``qs`` (from ``contact_list``)."""
     genders = {code: str(label) for code, label in Gender.choices}
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(_("Contacts"))
-    for i, (_label, width) in enumerate(_COLUMNS, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = width
-    ws.freeze_panes = "A2"
-    header = []
-    for label, _w in _COLUMNS:
-        cell = WriteOnlyCell(ws, value=_(label))
-        cell.font = Font(bold=True)
-        cell.fill = PatternFill("solid", fgColor="E8F0FE")
-        header.append(cell)
-    ws.append(header)
+    wb, ws = header_sheet(_("Contacts"), _COLUMNS)
     tz = timezone.get_current_timezone()
     n = 0
     for c in qs[: max_rows + 1].iterator(chunk_size=2000):

@@ -134,28 +134,13 @@ _COLUMNS = [(gettext_noop("Order number"), 18), (gettext_noop("Customer"), 30), 
 @web_view
 def order_export(request):
     """Exactly the filtered rows of the list, as an Excel workbook (capped)."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font, PatternFill
-    from openpyxl.utils import get_column_letter
 
-    from pharmcrm.web.export import _excel_safe, _save
+    from pharmcrm.web.export import _excel_safe, _save, header_sheet
 
     _params, f = _filters(request)
     qs = selectors.order_list(actor=request.user, filters=f)
     max_rows = settings.PHARMCRM["EXPORT_MAX_ROWS"]
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(_("Orders"))
-    for i, (_label, width) in enumerate(_COLUMNS, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = width
-    ws.freeze_panes = "A2"
-    header = []
-    for label, _w in _COLUMNS:
-        cell = WriteOnlyCell(ws, value=_(label))
-        cell.font = Font(bold=True)
-        cell.fill = PatternFill("solid", fgColor="E8F0FE")
-        header.append(cell)
-    ws.append(header)
+    wb, ws = header_sheet(_("Orders"), _COLUMNS)
 
     def local(dt):
         return timezone.localtime(dt).replace(tzinfo=None) if dt else None

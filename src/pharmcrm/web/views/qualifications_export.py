@@ -5,13 +5,10 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font, PatternFill
 
 from pharmcrm.qualifications import rules
 from pharmcrm.qualifications.models import QualificationType, ValidityStatus
-from pharmcrm.web.export import _excel_safe, _save
+from pharmcrm.web.export import _excel_safe, _save, header_sheet
 
 _COLUMNS = [
     (gettext_noop("Customer"), 36),
@@ -29,18 +26,7 @@ def expiring_xlsx(qs: QuerySet, *, max_rows: int) -> tuple[bytes, int, bool]:
     """(xlsx bytes, rows written, capped?) for the documents of ``qs`` (with ``customer__owner``)."""
     types = {code: str(label) for code, label in QualificationType.choices}
     statuses = {code: str(label) for code, label in ValidityStatus.choices}
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(_("Expiring qualifications"))
-    for i, (_label, width) in enumerate(_COLUMNS):
-        ws.column_dimensions[chr(ord("A") + i)].width = width
-    ws.freeze_panes = "A2"
-    header = []
-    for label, _w in _COLUMNS:
-        cell = WriteOnlyCell(ws, value=_(label))
-        cell.font = Font(bold=True)
-        cell.fill = PatternFill("solid", fgColor="E8F0FE")
-        header.append(cell)
-    ws.append(header)
+    wb, ws = header_sheet(_("Expiring qualifications"), _COLUMNS)
     today = rules.today()
     n = 0
     for doc in qs[: max_rows + 1].iterator(chunk_size=2000):

@@ -15,13 +15,10 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font, PatternFill
 
 from pharmcrm.activities import feed
 from pharmcrm.activities.models import Channel
-from pharmcrm.web.export import _excel_safe, _save
+from pharmcrm.web.export import _excel_safe, _save, header_sheet
 from pharmcrm.web.forms_followups import DateInput
 from pharmcrm.web.views.common import int_or_none, web_view
 from pharmcrm.web.widgets import FastSelect
@@ -128,18 +125,7 @@ _COLUMNS = [
 
 
 def feed_xlsx(qs, *, max_rows: int) -> tuple[bytes, int, bool]:
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(_("Team activity"))
-    for i, (_label, width) in enumerate(_COLUMNS):
-        ws.column_dimensions[chr(ord("A") + i)].width = width
-    ws.freeze_panes = "A2"
-    header = []
-    for label, _w in _COLUMNS:
-        cell = WriteOnlyCell(ws, value=_(label))
-        cell.font = Font(bold=True)
-        cell.fill = PatternFill("solid", fgColor="E8F0FE")
-        header.append(cell)
-    ws.append(header)
+    wb, ws = header_sheet(_("Team activity"), _COLUMNS)
     n = 0
     for fu in qs[: max_rows + 1].iterator(chunk_size=2000):
         if n == max_rows:

@@ -17,17 +17,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font, PatternFill
-from openpyxl.utils import get_column_letter
 
 from pharmcrm.catalog.models import Product, ProductStatus
 from pharmcrm.core.errors import ApplicationError
 from pharmcrm.customers.selectors import customer_get, customer_permissions
 from pharmcrm.tickets import selectors, services, sla
 from pharmcrm.tickets.models import Status, Ticket
-from pharmcrm.web.export import _excel_safe, _save
+from pharmcrm.web.export import _excel_safe, _save, header_sheet
 from pharmcrm.web.forms_tickets import (
     FIELD_MAP,
     AssignForm,
@@ -134,18 +130,7 @@ def ticket_export(request):
     _form, _params, f = _filters(request)
     qs = selectors.ticket_list(actor=request.user, filters=f)
     max_rows = settings.PHARMCRM["EXPORT_MAX_ROWS"]
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(_("Service tickets"))
-    for i, (_label, width) in enumerate(_COLUMNS, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = width
-    ws.freeze_panes = "A2"
-    header = []
-    for label, _w in _COLUMNS:
-        cell = WriteOnlyCell(ws, value=_(label))
-        cell.font = Font(bold=True)
-        cell.fill = PatternFill("solid", fgColor="E8F0FE")
-        header.append(cell)
-    ws.append(header)
+    wb, ws = header_sheet(_("Service tickets"), _COLUMNS)
     now = timezone.now()
 
     def local(dt):
