@@ -19,7 +19,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -120,8 +120,10 @@ class SalesOrder(TimeStamped):
     cancel_reason = models.TextField(_("reason for cancelling"), max_length=2000, blank=True)
     amount_total = models.DecimalField(_("amount"), max_digits=14, decimal_places=2, default=ZERO)
     tax_total = models.DecimalField(_("tax"), max_digits=14, decimal_places=2, default=ZERO)
-    # maintained by payments (a later issue); outstanding = amount_total - paid_total
+    # paid_total is maintained by payments (allocations), returned_total by return orders;
+    # outstanding = amount_total - returned_total - paid_total (``outstanding_expr``)
     paid_total = models.DecimalField(_("paid"), max_digits=14, decimal_places=2, default=ZERO)
+    returned_total = models.DecimalField(_("returned"), max_digits=14, decimal_places=2, default=ZERO)
 
     class Meta:
         verbose_name = _("sales order")
@@ -135,6 +137,10 @@ class SalesOrder(TimeStamped):
         constraints = [
             models.CheckConstraint(condition=Q(amount_total__gte=0) & Q(paid_total__gte=0),
                                    name="order_totals_nonneg"),
+            models.CheckConstraint(condition=Q(returned_total__gte=0) & Q(returned_total__lte=F("amount_total")),
+                                   name="order_returned_within_total"),
+            models.CheckConstraint(condition=Q(paid_total__lte=F("amount_total") - F("returned_total")),
+                                   name="order_paid_within_net"),
         ]
 
     def __str__(self) -> str:
@@ -146,7 +152,17 @@ class SalesOrder(TimeStamped):
 
     @property
     def outstanding(self) -> Decimal:
-        return self.amount_total - self.paid_total
+        return self.amount_total - self.returned_total - self.paid_total
+
+    @property
+    def net_total(self) -> Decimal:
+        """What the customer owes for this order in all: the total less returns."""
+        return self.amount_total - self.returned_total
+
+
+def outstanding_expr():
+    """The order's outstanding receivable as a query expression (use in filters/aggregates)."""
+    return F("amount_total") - F("returned_total") - F("paid_total")
 
 
 class SalesOrderLine(models.Model):

@@ -6,7 +6,7 @@ Hard checks
 * credit limit (``CustomerTerms.credit_limit``; none = no limit): the customer's outstanding
   receivables plus this order must not exceed it. Outstanding = the sum over the customer's
   other non-cancelled orders that were approved (approved, outbound, shipped, received, closed)
-  of ``amount_total − paid_total``. ``paid_total`` is kept by payments (a later issue); until
+  of ``amount_total − returned_total − paid_total``. ``paid_total`` is kept by payments (a later issue); until
   then it is 0 and outstanding is the whole approved amount.
 * overdue receivables: no approved order of the customer with something outstanding was
   approved more than ``CustomerTerms.overdue_days_limit`` days ago.
@@ -25,13 +25,13 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, F, Sum
+from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from pharmcrm.catalog import pricing
 from pharmcrm.catalog.models import PriceKind
-from pharmcrm.sales.models import APPROVED_AND_LATER, PriceException, SalesOrder
+from pharmcrm.sales.models import APPROVED_AND_LATER, PriceException, SalesOrder, outstanding_expr
 from pharmcrm.sales.services import terms_of
 
 LARGE_FACTOR = Decimal(3)
@@ -55,15 +55,15 @@ def _money(d: Decimal) -> str:
 
 def _receivables(order: SalesOrder):
     return (SalesOrder.objects.filter(customer_id=order.customer_id, status__in=APPROVED_AND_LATER)
-            .exclude(pk=order.pk).filter(amount_total__gt=F("paid_total")))
+            .exclude(pk=order.pk).alias(owing=outstanding_expr()).filter(owing__gt=0))
 
 
 def outstanding_of(customer_id: int, *, exclude_order_id: int | None = None) -> Decimal:
     qs = SalesOrder.objects.filter(customer_id=customer_id, status__in=APPROVED_AND_LATER)
     if exclude_order_id:
         qs = qs.exclude(pk=exclude_order_id)
-    row = qs.aggregate(a=Sum("amount_total"), p=Sum("paid_total"))
-    return (row["a"] or Decimal(0)) - (row["p"] or Decimal(0))
+    # quantized: SQLite sums decimals as floats
+    return (qs.aggregate(o=Sum(outstanding_expr()))["o"] or Decimal(0)).quantize(Decimal("0.01"))
 
 
 def check_credit(order: SalesOrder, terms) -> Check:
