@@ -61,10 +61,14 @@ INSTALLED_APPS = [
     "pharmcrm.agency",
     "pharmcrm.activities",
     "pharmcrm.tickets",
+    "pharmcrm.tenders",
     "pharmcrm.notifications",
     "pharmcrm.inventory",
     "pharmcrm.invoicing",
     "pharmcrm.sales",
+    "pharmcrm.payments",
+    "pharmcrm.opportunities",
+    "pharmcrm.quotations",
     "pharmcrm.api",
     "pharmcrm.web",
     "pharmcrm.demo",
@@ -181,6 +185,8 @@ PHARMCRM = {
     "QUALIFICATION_MAX_UPLOAD_BYTES": int(float(os.environ.get("QUALIFICATION_MAX_UPLOAD_MB", "10")) * 1024 * 1024),
     # stock (库存/批号): batches expiring within this many days are "near expiry" (近效期)
     "INVENTORY_EXPIRY_WARNING_DAYS": int(os.environ.get("INVENTORY_EXPIRY_WARNING_DAYS", "180")),
+    # tenders (投标): reminders this many days before each deadline (Asia/Shanghai dates)
+    "TENDER_REMINDER_DAYS": [7, 3, 1],
 }
 
 # Notifications outside the app (notifications/delivery.py, docs/notifications.md): by email to
