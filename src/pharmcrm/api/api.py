@@ -34,6 +34,7 @@ from pharmcrm.api.org import router as org_router
 from pharmcrm.api.pool import router as pool_router
 from pharmcrm.api.qualifications import router as qualification_router
 from pharmcrm.api.regions import router as region_router
+from pharmcrm.api.returns import router as return_router
 from pharmcrm.api.supervision import router as supervision_router
 from pharmcrm.api.tickets import router as ticket_router
 
@@ -103,6 +104,7 @@ api.add_router("/followups", followup_router)
 api.add_router("/tickets", ticket_router)
 api.add_router("/invoicing", invoicing_router)
 api.add_router("/orders", order_router)
+api.add_router("/returns", return_router)
 api.add_router("/inventory", inventory_router)
 api.add_router("/notifications", notification_router)
 api.add_router("/desktop", desktop_router)

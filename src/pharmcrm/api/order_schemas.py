@@ -83,6 +83,8 @@ class OrderOut(Schema):
     amount_total: Decimal
     tax_total: Decimal
     paid_total: Decimal
+    returned_total: Decimal
+    outstanding: Decimal
     created_by: UserRef
     created_at: datetime.datetime
     submitted_at: datetime.datetime | None

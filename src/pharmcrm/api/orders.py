@@ -52,7 +52,7 @@ def _detail(actor, order_id: int) -> dict:
                              "expiry_date": a.expiry_date, "quantity": a.quantity} for a in ln.allocations.all()]})
     return {
         **{f: getattr(o, f) for f in ("id", "number", "status", "terminal_type", "amount_total", "tax_total",
-                                      "paid_total", "created_by", "created_at", "submitted_at", "approved_at",
+                                      "paid_total", "returned_total", "outstanding", "created_by", "created_at", "submitted_at", "approved_at",
                                       "shipped_on", "received_on", "shipping_address", "notes", "reject_reason",
                                       "carrier", "tracking_no", "cancel_reason")},
         "override_reason": o.override_reason if access == selectors.FULL else "",

@@ -62,6 +62,17 @@ MAX_PRICE = Decimal("99999999.9999")
 MAX_LINES = 200
 NUMBER_PREFIX = "FP"
 
+# fn(actor, sale_entry_ids): invoices now cover more or less of these sales (issue, reversal,
+# a mismatch settled). Runs inside the transaction; the sales app closes or reopens orders.
+coverage_listeners: list = []
+
+
+def _coverage_changed(actor, sale_ids) -> None:
+    ids = sorted(set(sale_ids))
+    if ids:
+        for fn in list(coverage_listeners):
+            fn(actor, ids)
+
 
 def cents(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
@@ -492,6 +503,7 @@ def invoice_issue(*, actor: User, customer_id: int, header: dict, selections: li
         sale.save(update_fields=["invoiced_quantity", "invoiced_amount", "updated_at"])
     audit_record(actor=actor, action="invoice_issue", target=invoice, customer_id=customer.pk,
                  changes={"amount": [None, invoice.amount], "lines": [None, len(lines)]})
+    _coverage_changed(actor, [s.pk for s, _q, _a in allocations])
     return invoice
 
 
@@ -600,6 +612,7 @@ def invoice_reverse(*, actor: User, invoice_id: int, reason: str) -> Invoice:
     audit_record(actor=actor, action="invoice_reverse", target=invoice, customer_id=invoice.customer_id,
                  changes={"status": [InvoiceStatus.ISSUED, InvoiceStatus.REVERSED], "red_letter": [None, red.number],
                           "reason": [None, reason]})
+    _coverage_changed(actor, list(sales))
     return red
 
 
@@ -647,6 +660,7 @@ def settle_mismatch(*, actor: User, mismatch_id: int, action: str, reason: str, 
     m.save()
     audit_record(actor=actor, action="invoice_mismatch_settle", target=m.sale, customer_id=m.sale.customer_id,
                  changes={"status": [MismatchStatus.OPEN, m.status], "reason": [None, reason]})
+    _coverage_changed(actor, [m.sale_id])
     return m
 
 

@@ -20,6 +20,13 @@ ACTION_LABELS = {
     "order_price_exception": gettext_noop("Price exception requested"),
     "order_price_exception_decide": gettext_noop("Price exception decided"),
     "sales_terms_update": gettext_noop("Credit terms changed"),
+    "order_return_request": gettext_noop("Return requested"),
+    "order_return_approve": gettext_noop("Return approved"),
+    "order_return_reject": gettext_noop("Return rejected"),
+    "order_return_withdraw": gettext_noop("Return withdrawn"),
+    "order_return_receive": gettext_noop("Returned goods received"),
+    "order_closed": gettext_noop("Order closed (paid and invoiced)"),
+    "order_reopened": gettext_noop("Order reopened"),
 }
 
 
@@ -31,7 +38,8 @@ def _p(n) -> dict:
     p = n.params
     return {"actor": _actor(n), "number": p.get("number", ""), "customer": p.get("customer", ""),
             "amount": p.get("amount", ""), "reason": p.get("reason", ""), "product": p.get("product", ""),
-            "price": p.get("price", ""), "carrier": p.get("carrier", ""), "tracking_no": p.get("tracking_no", "")}
+            "price": p.get("price", ""), "carrier": p.get("carrier", ""), "tracking_no": p.get("tracking_no", ""),
+            "return": p.get("return", "")}
 
 
 def render_submitted(n) -> str:
@@ -66,6 +74,20 @@ def render_exception_decided(n) -> str:
     return msg % _p(n)
 
 
+def render_return_requested(n) -> str:
+    return _("%(actor)s requests the return %(return)s of the order %(number)s (%(customer)s, ¥%(amount)s): "
+             "%(reason)s") % _p(n)
+
+
+def render_return_approved(n) -> str:
+    return _("%(actor)s approved the return %(return)s of the order %(number)s (%(customer)s): the goods are "
+             "coming back.") % _p(n)
+
+
+def render_return_rejected(n) -> str:
+    return _("%(actor)s rejected the return %(return)s of the order %(number)s: %(reason)s") % _p(n)
+
+
 def register() -> None:
     from pharmcrm.customers import merge
     from pharmcrm.notifications.kinds import register_kind
@@ -80,6 +102,12 @@ def register() -> None:
                   icon="bi-tag")
     register_kind("order_price_exception_decided", gettext_lazy("My price exception decided"),
                   render_exception_decided, icon="bi-tag")
+    register_kind("return_requested", gettext_lazy("Return waiting for review"), render_return_requested,
+                  icon="bi-arrow-return-left")
+    register_kind("return_approved", gettext_lazy("Returned goods to receive"), render_return_approved,
+                  icon="bi-box-arrow-in-down")
+    register_kind("return_rejected", gettext_lazy("My return request rejected"), render_return_rejected,
+                  icon="bi-arrow-return-left")
     merge.HANDLERS.setdefault("sales.SalesOrder.customer", merge.move_all)
 
     from pharmcrm.web import customer_tabs

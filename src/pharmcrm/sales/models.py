@@ -249,6 +249,12 @@ class EventKind(models.TextChoices):
     CANCELLED = "cancelled", pgettext_lazy("order event", "Cancelled")
     EXCEPTION_ASKED = "exc_asked", pgettext_lazy("order event", "Price exception requested")
     EXCEPTION_DECIDED = "exc_decided", pgettext_lazy("order event", "Price exception decided")
+    REOPENED = "reopened", pgettext_lazy("order event", "Reopened")
+    RETURN_REQUESTED = "ret_requested", pgettext_lazy("order event", "Return requested")
+    RETURN_APPROVED = "ret_approved", pgettext_lazy("order event", "Return approved")
+    RETURN_REJECTED = "ret_rejected", pgettext_lazy("order event", "Return rejected")
+    RETURN_RECEIVED = "ret_received", pgettext_lazy("order event", "Returned goods received")
+    RETURN_CANCELLED = "ret_cancelled", pgettext_lazy("order event", "Return withdrawn")
 
 
 class OrderEvent(models.Model):
@@ -269,3 +275,91 @@ class OrderEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order_id} {self.kind}"
+
+
+# --- return orders (退货单) -------------------------------------------------------------------
+
+class ReturnStatus(models.TextChoices):
+    REQUESTED = "requested", pgettext_lazy("return status", "Awaiting review")
+    APPROVED = "approved", pgettext_lazy("return status", "Approved, goods expected")
+    RECEIVED = "received", pgettext_lazy("return status", "Goods received")
+    REJECTED = "rejected", pgettext_lazy("return status", "Rejected")
+    CANCELLED = "cancelled", pgettext_lazy("return status", "Withdrawn")
+
+
+# a return in these states holds its quantities (no second return of the same units)
+RETURN_HOLDING = (ReturnStatus.REQUESTED, ReturnStatus.APPROVED, ReturnStatus.RECEIVED)
+RETURN_TAGS = {
+    ReturnStatus.REQUESTED: "tag-amber", ReturnStatus.APPROVED: "tag-blue", ReturnStatus.RECEIVED: "tag-green",
+    ReturnStatus.REJECTED: "tag-red", ReturnStatus.CANCELLED: "tag-grey",
+}
+
+
+class ReturnSequence(models.Model):
+    """The last return number given in a year: TH-<year>-<last:06d>."""
+
+    year = models.PositiveIntegerField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last}"
+
+
+class ReturnOrder(TimeStamped):
+    """Goods sent back after outbound (DOMAIN.md "The sales flow"): the seller requests it (which
+    batches, how many, why); finance approves it, which takes the amount off the order's
+    receivable (``SalesOrder.returned_total``; money already paid beyond the new total goes back
+    to the customer's credit) and the quantities out of the invoice ledger; the warehouse
+    receives the goods back into the batches they left from (``inventory.services.restock``)."""
+
+    number = models.CharField(_("return number"), max_length=20, unique=True)
+    order = models.ForeignKey(SalesOrder, verbose_name=_("order"), on_delete=models.PROTECT, related_name="returns")
+    status = models.CharField(_("status"), max_length=20, choices=ReturnStatus.choices,
+                              default=ReturnStatus.REQUESTED)
+    reason = models.TextField(_("reason for the return"), max_length=2000)
+    amount_total = models.DecimalField(_("amount"), max_digits=14, decimal_places=2, default=ZERO)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("requested by"),
+                                     on_delete=models.PROTECT, related_name="+")
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("approved by"), null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")
+    released_credit = models.DecimalField(_("paid amount moved to the customer's credit"), max_digits=14,
+                                          decimal_places=2, default=ZERO)
+    received_at = models.DateTimeField(_("goods received at"), null=True, blank=True)
+    received_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("goods received by"), null=True,
+                                    blank=True, on_delete=models.PROTECT, related_name="+")
+    closed_note = models.TextField(_("reason"), max_length=2000, blank=True)  # rejection / withdrawal
+
+    class Meta:
+        verbose_name = _("return order")
+        verbose_name_plural = _("return orders")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "-created_at"], name="return_status_idx")]
+        constraints = [models.CheckConstraint(condition=Q(amount_total__gte=0), name="return_amount_nonneg")]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def status_tag(self) -> str:
+        return RETURN_TAGS.get(self.status, "tag-grey")
+
+
+class ReturnLine(models.Model):
+    """So many units of one batch of one order line come back."""
+
+    ret = models.ForeignKey(ReturnOrder, on_delete=models.CASCADE, related_name="lines")
+    line = models.ForeignKey(SalesOrderLine, on_delete=models.PROTECT, related_name="return_lines")
+    allocation = models.ForeignKey(OrderLineAllocation, on_delete=models.PROTECT, related_name="return_lines")
+    quantity = models.DecimalField(_("quantity"), max_digits=14, decimal_places=3)
+    amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2)
+
+    class Meta:
+        ordering = ["line_id", "allocation_id", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="return_line_qty_positive"),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="return_line_amount_nonneg"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ret_id}:{self.allocation_id}×{self.quantity}"

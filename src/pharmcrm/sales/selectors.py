@@ -22,7 +22,14 @@ from django.utils.translation import gettext as _
 from pharmcrm.core.errors import NotFound
 from pharmcrm.org import visibility
 from pharmcrm.org.models import RoleScope, User
-from pharmcrm.sales.models import APPROVED_AND_LATER, PriceException, SalesOrder, Status
+from pharmcrm.sales.models import (
+    APPROVED_AND_LATER,
+    PriceException,
+    ReturnOrder,
+    ReturnStatus,
+    SalesOrder,
+    Status,
+)
 
 AREA = "orders"
 FULL, SHIPPING = "full", "shipping"
@@ -134,3 +141,49 @@ def exceptions_to_decide(actor: User) -> QuerySet:
     if not actor.is_head:
         return qs.none()
     return qs.filter(order__customer__owner_department_id__in=visibility.subtree_department_ids(actor))
+
+
+# --- return orders ---------------------------------------------------------------------------
+
+def visible_returns(actor: User) -> QuerySet:
+    """Returns of the orders ``actor`` may see."""
+    return ReturnOrder.objects.filter(order_id__in=visible_orders(actor).values("pk"))
+
+
+def return_get(*, actor: User, return_id) -> ReturnOrder:
+    try:
+        rid = int(return_id)
+    except (TypeError, ValueError):
+        raise NotFound(_("Return not found.")) from None
+    ret = (visible_returns(actor).select_related("order__customer", "requested_by", "approved_by", "received_by")
+           .filter(pk=rid).first() if 0 < rid < 2**63 else None)
+    if ret is None:
+        raise NotFound(_("Return not found."))
+    return ret
+
+
+def return_lines(ret) -> QuerySet:
+    return ret.lines.select_related("line__product", "allocation")
+
+
+def return_list(*, actor: User, status: str = "", order_id: int | None = None) -> QuerySet:
+    qs = visible_returns(actor)
+    if status in ReturnStatus.values:
+        qs = qs.filter(status=status)
+    if order_id:
+        qs = qs.filter(order_id=order_id)
+    return qs.select_related("order__customer", "requested_by").order_by("-created_at", "-id")
+
+
+def returns_waiting(actor: User) -> QuerySet:
+    """Returns waiting for ``actor``'s action: review for finance, goods to receive for warehouse."""
+    from pharmcrm.org.models import Role
+
+    if not actor.is_active:
+        return visible_returns(actor).none()
+    states = []
+    if actor.is_admin or actor.has_role(Role.FINANCE):
+        states.append(ReturnStatus.REQUESTED)
+    if actor.is_admin or actor.has_role(Role.WAREHOUSE):
+        states.append(ReturnStatus.APPROVED)
+    return return_list(actor=actor).filter(status__in=states)

@@ -660,6 +660,15 @@ def order_ship(*, actor: User, order_id: int, carrier: str, tracking_no: str,
                          "shipped_on": [None, day]})
     _notify("order_shipped", [order.created_by_id], actor, order, f"order-shipped:{order.pk}",
             carrier=values["carrier"], tracking_no=values["tracking_no"])
+    return _settle(actor, order)
+
+
+def _settle(actor: User, order: SalesOrder) -> SalesOrder:
+    """Paid and invoiced before it shipped (prepayment, pre-invoice): it closes at once."""
+    from pharmcrm.sales.closing import order_settle_sync
+
+    if order_settle_sync(actor=actor, order_id=order.pk) != order.status:
+        order.refresh_from_db()
     return order
 
 
@@ -673,8 +682,9 @@ def order_receive(*, actor: User, order_id: int, received_on: datetime.date | st
     day = _day(received_on, "received_on", label=_("receiving date"), default=timezone.localdate())
     if order.shipped_on and day < order.shipped_on:
         raise _invalid({"received_on": [_("The goods cannot arrive before they were shipped.")]})
-    return _move(order, rules.RECEIVE, actor, kind=EventKind.RECEIVED, note=note, values={"received_on": day},
-                 audit={"received_on": [None, day]})
+    order = _move(order, rules.RECEIVE, actor, kind=EventKind.RECEIVED, note=note, values={"received_on": day},
+                  audit={"received_on": [None, day]})
+    return _settle(actor, order)
 
 
 # --- price exceptions ------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from pharmcrm.web.views import orders
+from pharmcrm.web.views import orders, returns
 
 urlpatterns = [
     path("orders/", orders.order_list, name="order_list"),
@@ -10,6 +10,10 @@ urlpatterns = [
     path("orders/new/", orders.order_new, name="order_new"),
     path("orders/warehouse/", orders.warehouse_queue, name="order_warehouse"),
     path("orders/products/", orders.product_options, name="order_product_options"),
+    path("orders/returns/", returns.return_list, name="return_list"),
+    path("orders/returns/<int:return_id>/", returns.return_detail, name="return_detail"),
+    path("orders/returns/<int:return_id>/<slug:action>/", returns.return_action, name="return_action"),
+    path("orders/<int:order_id>/return/", returns.return_new, name="return_new"),
     path("orders/<int:order_id>/", orders.order_detail, name="order_detail"),
     path("orders/<int:order_id>/edit/", orders.order_edit, name="order_edit"),
     path("orders/<int:order_id>/review/", orders.order_review, name="order_review"),

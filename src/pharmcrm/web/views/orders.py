@@ -33,6 +33,7 @@ from pharmcrm.sales import review, rules, selectors, services
 from pharmcrm.sales.models import APPROVED_AND_LATER, PriceException, SalesOrder, Status, TerminalType
 from pharmcrm.web.views.common import int_or_none, web_view
 
+RETURN_STATES = (Status.OUTBOUND, Status.SHIPPED, Status.RECEIVED, Status.CLOSED)
 PAGE_SIZE = 20
 MAX_PAGE = 500
 TAB_ROWS = 10
@@ -321,6 +322,8 @@ def _detail_context(request, order: SalesOrder, **extra) -> dict:
         coverage = coverage_of_sources(actor=user, source_type=SOURCE, source_ids=[ln.pk for ln in lines])
         for ln in lines:
             ln.invoices = coverage.get(ln.pk, [])
+    from pharmcrm.web.views.payments import order_block  # the 回款 block (payments)
+    extra = {**order_block(request, order), **extra}
     done = STEPS.index(order.status) if order.status in STEPS else -1
     return {
         "order": order, "access": access, "full": access == selectors.FULL, "actions": actions,
@@ -330,8 +333,14 @@ def _detail_context(request, order: SalesOrder, **extra) -> dict:
                    "current": i == done} for i, s in enumerate(STEPS)],
         "customer_link": access == selectors.FULL and visibility.can_see(user, order.customer_id),
         "has_allocations": order.status in APPROVED_AND_LATER and order.status != Status.APPROVED,
-        "any_below": any(ln.below_floor for ln in lines), **extra,
+        "any_below": any(ln.below_floor for ln in lines), **_returns_context(user, order), **extra,
     }
+
+
+def _returns_context(user, order) -> dict:
+    from pharmcrm.web.views.returns import order_returns_context
+
+    return order_returns_context(user, order) if order.status in RETURN_STATES else {}
 
 
 @web_view
