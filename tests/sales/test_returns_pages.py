@@ -131,3 +131,23 @@ def test_the_service_refuses_returns_for_a_peer(org, book, stocked):
 
     with pytest.raises(NotFound):
         returns.return_request(actor=org.rep_pd2, order_id=order.pk, data={"reason": "x", "lines": []})
+
+
+def test_the_desktop_card_lists_returns_for_finance_then_for_the_warehouse(org, book, stocked, as_):
+    from django.utils import timezone
+
+    from pharmcrm.sales.desktop import waiting_card
+
+    ret = _request(org, _shipped(org, book), "1")
+    today = timezone.localdate()
+    card = waiting_card(org.finance, "mine", today)
+    assert [r.pk for s in card["sections"] if s["key"] == "return_review" for r in s["rows"]] == [ret.pk]
+    assert not any(s["key"] == "return_receive" for s in (waiting_card(book.keeper, "mine", today) or {
+        "sections": []})["sections"])
+    returns.return_approve(actor=org.finance, return_id=ret.pk)
+    assert not any(s["key"] == "return_review" for s in (waiting_card(org.finance, "mine", today) or {
+        "sections": []})["sections"])
+    card = waiting_card(book.keeper, "mine", today)
+    assert [r.pk for s in card["sections"] if s["key"] == "return_receive" for r in s["rows"]] == [ret.pk]
+    page = as_(book.keeper).get(reverse("web:desktop")).content.decode()
+    assert reverse("web:return_detail", args=[ret.pk]) in page

@@ -1,7 +1,8 @@
 """My Desktop's "orders waiting for my action" card (registered from ``SalesConfig.ready()``).
 
-* finance: orders submitted for review (oldest first);
-* warehouse: approved orders waiting for outbound, and outbound ones waiting to ship;
+* finance: orders submitted for review (oldest first), return requests to review;
+* warehouse: approved orders waiting for outbound, outbound ones waiting to ship, and approved
+  returns whose goods are to be received;
 * sellers (reps): their own drafts that finance rejected, and their price exceptions answered in
   the last 14 days;
 * heads: price exceptions waiting for their decision.
@@ -16,8 +17,8 @@ import datetime
 from django.utils import timezone
 
 from pharmcrm.org.models import Role
-from pharmcrm.sales.models import PriceException, Status
-from pharmcrm.sales.selectors import exceptions_to_decide, visible_orders
+from pharmcrm.sales.models import PriceException, ReturnStatus, Status
+from pharmcrm.sales.selectors import exceptions_to_decide, visible_orders, visible_returns
 
 ROWS = 6
 
@@ -35,11 +36,15 @@ def waiting_card(user, scope: str, today: datetime.date) -> dict | None:
     roles = user.role_codes
     sections = []
     orders = visible_orders(user).select_related("customer")
+    returns = visible_returns(user).select_related("order__customer")
     if Role.FINANCE in roles:
         sections.append(_section("review", orders.filter(status=Status.SUBMITTED), ("submitted_at", "id")))
+        sections.append(_section("return_review", returns.filter(status=ReturnStatus.REQUESTED), ("created_at", "id")))
     if Role.WAREHOUSE in roles:
         sections.append(_section("outbound", orders.filter(status=Status.APPROVED), ("approved_at", "id")))
         sections.append(_section("ship", orders.filter(status=Status.OUTBOUND), ("outbound_at", "id")))
+        sections.append(_section("return_receive", returns.filter(status=ReturnStatus.APPROVED),
+                                 ("approved_at", "id")))
     if user.is_head or user.is_admin:
         sections.append(_section("exceptions", exceptions_to_decide(user).select_related(
             "order__customer", "line__product", "requested_by"), ("created_at", "id")))
