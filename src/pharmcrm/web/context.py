@@ -31,6 +31,7 @@ _AREAS = [
     ("team_feed", _("Team activity"), "bi-activity", "web:team_feed", "head", ("/team/",)),
     ("tickets", _("Service tickets"), "bi-headset", "web:ticket_list", "all", ("/tickets/",)),
     ("orders", _("Orders"), "bi-cart3", "web:order_list", "all", ("/orders/",)),
+    ("tenders", _("Tenders"), "bi-file-earmark-ruled", "web:tender_list", "all", ("/tenders/",)),
     ("invoicing", _("Invoices"), "bi-receipt", "web:invoice_ledger", "finance", ("/invoicing/",)),
     ("catalog", _("Products"), "bi-capsule-pill", "web:product_list", "all", ("/catalog/",)),
     ("inventory", _("Stock"), "bi-box-seam", "web:stock_list", "all", ("/inventory/",)),
