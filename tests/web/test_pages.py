@@ -47,6 +47,13 @@ CUSTOMER_ROUTES = [
     ("web:ticket_create", "post", {"type": "consultation", "priority": "normal", "title": "x"}),
     # the invoice ledger (web/urls_invoicing.py)
     ("web:customer_detail", "get", {"tab": "invoices"}),
+    # opportunities and quotations (web/urls_opportunities.py, web/urls_quotations.py)
+    ("web:customer_detail", "get", {"tab": "opportunities"}),
+    ("web:opportunity_create", "get", {}),
+    ("web:opportunity_create", "post", {"name": "x"}),
+    ("web:customer_detail", "get", {"tab": "quotations"}),
+    ("web:quotation_create", "get", {}),
+    ("web:quotation_create", "post", {"valid_until": "2099-01-01"}),
 ]
 
 

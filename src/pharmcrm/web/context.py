@@ -30,6 +30,8 @@ _AREAS = [
     ("calendar", _("Calendar"), "bi-calendar3", "web:calendar", "works", ("/calendar/",)),
     ("team_feed", _("Team activity"), "bi-activity", "web:team_feed", "head", ("/team/",)),
     ("tickets", _("Service tickets"), "bi-headset", "web:ticket_list", "all", ("/tickets/",)),
+    ("opportunities", _("Opportunities"), "bi-lightbulb", "web:opportunity_list", "all", ("/opportunities/",)),
+    ("quotations", _("Quotations"), "bi-file-earmark-text", "web:quotation_list", "all", ("/quotations/",)),
     ("orders", _("Orders"), "bi-cart3", "web:order_list", "all", ("/orders/",)),
     ("tenders", _("Tenders"), "bi-file-earmark-ruled", "web:tender_list", "all", ("/tenders/",)),
     ("invoicing", _("Invoices"), "bi-receipt", "web:invoice_ledger", "finance", ("/invoicing/",)),

@@ -43,6 +43,8 @@ urlpatterns = [
     path("agreements/", include("pharmcrm.web.urls_agency")),  # agency agreements (代理协议)
     path("", include("pharmcrm.web.urls_followups")),  # follow-ups (跟进记录)
     path("", include("pharmcrm.web.urls_tickets")),  # service tickets (服务记录)
+    path("", include("pharmcrm.web.urls_opportunities")),  # opportunities (销售机会) and their stages
+    path("", include("pharmcrm.web.urls_quotations")),  # quotations (报价记录) and the price history
     path("", include("pharmcrm.web.urls_tenders")),  # tenders (招投标) and platform listings (挂网)
     path("", include("pharmcrm.web.urls_invoicing")),  # the invoice ledger (发票台账)
     path("inventory/", include("pharmcrm.web.urls_inventory")),  # stock by batch (库存/批号)
