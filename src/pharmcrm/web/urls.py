@@ -47,6 +47,7 @@ urlpatterns = [
     path("", include("pharmcrm.web.urls_quotations")),  # quotations (报价记录) and the price history
     path("", include("pharmcrm.web.urls_tenders")),  # tenders (招投标) and platform listings (挂网)
     path("", include("pharmcrm.web.urls_invoicing")),  # the invoice ledger (发票台账)
+    path("", include("pharmcrm.web.urls_payments")),  # payments and receivables (回款与应收)
     path("inventory/", include("pharmcrm.web.urls_inventory")),  # stock by batch (库存/批号)
     path("", include("pharmcrm.web.urls_orders")),  # sales orders (销售订单)
     path("", include("pharmcrm.web.urls_notifications")),  # the notification centre (the bell)
