@@ -64,6 +64,7 @@ outbound_listeners: list[Callable[..., Any]] = []
 
 NUMBER_PREFIX = "XS"
 CENT = Decimal("0.01")
+ZERO = Decimal("0")
 MAX_LINES = 200
 MAX_QUANTITY = Decimal("99999999999")  # 14 digits, 3 decimals
 MAX_PRICE = Decimal("99999999")  # 12 digits, 4 decimals
@@ -568,6 +569,14 @@ def order_cancel(*, actor: User, order_id: int, reason: str) -> SalesOrder:
     PriceException.objects.filter(order=order, state=PriceException.State.PENDING).update(
         state=PriceException.State.REFUSED, decision_note=_("The order was cancelled."), decided_at=timezone.now())
     _call(cancelled_listeners, actor, order, previous)
+    if order.paid_total > 0:  # paid in advance: the money goes back to the customer's credit
+        from pharmcrm.sales.returns import excess_payment_handlers
+
+        for fn in list(excess_payment_handlers):
+            fn(actor, order, ZERO)
+        order.refresh_from_db()
+        if order.paid_total > 0:
+            raise ApplicationError(_("Release the payments of this order first."), code="paid")
     if previous == Status.APPROVED:
         _notify("order_cancelled", [order.created_by_id, *users_with_role(Role.WAREHOUSE)], actor, order,
                 f"order-cancelled:{order.pk}", reason=reason[:200])
