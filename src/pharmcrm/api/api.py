@@ -29,9 +29,13 @@ from pharmcrm.api.imports import router as import_router
 from pharmcrm.api.inventory import router as inventory_router
 from pharmcrm.api.invoicing import router as invoicing_router
 from pharmcrm.api.notifications import router as notification_router
+from pharmcrm.api.opportunities import router as opportunity_router
+from pharmcrm.api.opportunities import stage_router as opportunity_stage_router
 from pharmcrm.api.orders import router as order_router
 from pharmcrm.api.org import router as org_router
 from pharmcrm.api.pool import router as pool_router
+from pharmcrm.api.quotations import history_router as price_history_router
+from pharmcrm.api.quotations import router as quotation_router
 from pharmcrm.api.qualifications import router as qualification_router
 from pharmcrm.api.regions import router as region_router
 from pharmcrm.api.returns import router as return_router
@@ -102,6 +106,10 @@ api.add_router("/", pool_router)  # /pool..., /customers/{id}/pool-events
 api.add_router("/agreements", agency_router)
 api.add_router("/followups", followup_router)
 api.add_router("/tickets", ticket_router)
+api.add_router("/opportunities", opportunity_router)
+api.add_router("/opportunity-stages", opportunity_stage_router)
+api.add_router("/quotations", quotation_router)
+api.add_router("/price-history", price_history_router)
 api.add_router("/invoicing", invoicing_router)
 api.add_router("/orders", order_router)
 api.add_router("/returns", return_router)
