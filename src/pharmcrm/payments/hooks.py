@@ -1,5 +1,5 @@
 """Where payments plug into other areas (called from ``PaymentsConfig.ready()``): the
-notification kind "my order is fully paid", customer merges (payments move to the surviving
+notification kind "my order is fully paid", the return orders' release of overpaid money, customer merges (payments move to the surviving
 customer), My Desktop's card of payment plans due, and the labels of payment audit events in
 the customer's history."""
 
@@ -29,6 +29,12 @@ def register() -> None:
 
     register_kind("payment_order_paid", gettext_lazy("My order fully paid"), render_paid, icon="bi-cash-coin")
     merge.HANDLERS.setdefault("payments.Payment.customer", merge.move_all)
+
+    from pharmcrm.payments.services import release_for_return
+    from pharmcrm.sales import returns
+
+    if release_for_return not in returns.excess_payment_handlers:
+        returns.excess_payment_handlers.append(release_for_return)
 
     from pharmcrm.web.desktop_cards import register_card
     from pharmcrm.web.views import customers

@@ -165,11 +165,10 @@ def _payment_locked(actor: User, payment_id) -> Payment:
 
 
 def _settle(actor: User, order_ids: Iterable[int]) -> None:
-    """Let ``sales.closing`` close (or reopen) the orders whose paid total changed."""
-    try:
-        from pharmcrm.sales.closing import order_settle_sync
-    except ImportError:  # the closing module is not on this tree
-        return
+    """Let ``sales.closing`` close (or reopen) the orders whose paid total changed (raised: it may
+    close; lowered by a release or cancel: a closed order reopens)."""
+    from pharmcrm.sales.closing import order_settle_sync
+
     for oid in sorted(set(order_ids)):
         order_settle_sync(actor=actor, order_id=oid, note=_("Payments changed."))
 
@@ -293,6 +292,12 @@ def _apply(actor: User, payment: Payment, wanted: list[tuple[int, Decimal]],
     return out
 
 
+def _lock_auto(customer_id: int) -> dict[int, SalesOrder]:
+    """The customer's open orders, locked (the proposal is then made from the locked rows, so two
+    payments recorded at once never propose the same outstanding twice)."""
+    return _lock_orders(open_orders_qs(customer_id).values_list("pk", flat=True)[:MAX_ALLOCATIONS])
+
+
 def open_orders_qs(customer_id: int):
     """The customer's receivable orders with something outstanding, oldest approval first."""
     from pharmcrm.sales.models import outstanding_expr
@@ -301,11 +306,14 @@ def open_orders_qs(customer_id: int):
             .alias(owing=outstanding_expr()).filter(owing__gt=0).order_by("approved_at", "id"))
 
 
-def propose(customer_id: int, amount: Decimal) -> list[tuple[SalesOrder, Decimal]]:
-    """Oldest approved first: each open order takes what it owes until ``amount`` is used up."""
+def propose(customer_id: int, amount: Decimal, orders=None) -> list[tuple[SalesOrder, Decimal]]:
+    """Oldest approved first: each open order takes what it owes until ``amount`` is used up
+    (``orders``: the locked rows to use instead of reading them)."""
     out = []
     left = amount
-    for o in open_orders_qs(customer_id):
+    rows = open_orders_qs(customer_id) if orders is None else sorted(
+        (o for o in orders if o.outstanding > 0), key=lambda o: (o.approved_at is None, o.approved_at, o.pk))
+    for o in rows:
         if left <= 0:
             break
         take = min(left, o.outstanding)
@@ -355,8 +363,10 @@ def payment_record(*, actor: User, data: dict[str, Any]) -> Payment:
     if fields:
         raise _invalid(fields)
     if raw in (None, AUTO):
-        wanted = [(o.pk, a) for o, a in propose(customer.pk, values["amount"])]
-    orders = _lock_orders(oid for oid, _a in wanted)
+        orders = _lock_auto(customer.pk)
+        wanted = [(o.pk, a) for o, a in propose(customer.pk, values["amount"], orders=orders.values())]
+    else:
+        orders = _lock_orders(oid for oid, _a in wanted)
     _check_allocations(actor, wanted, orders, customer.pk, values["amount"])
     now = timezone.now()
     payment = Payment.objects.create(number=_next_number(now), customer=customer, method=method,
@@ -381,14 +391,15 @@ def payment_allocate(*, actor: User, payment_id: int, allocations) -> list[Payme
     if peek is None:
         raise NotFound(_("Payment not found."))
     _require_finance(actor)
-    if allocations in (None, AUTO):
-        wanted = [(o.pk, a) for o, a in propose(peek["customer_id"], peek["amount"] - peek["allocated_total"])]
-    else:
-        wanted = _parse_allocations(allocations, peek["customer_id"])
+    auto = allocations in (None, AUTO)
+    wanted = [] if auto else _parse_allocations(allocations, peek["customer_id"])
+    orders = _lock_auto(peek["customer_id"]) if auto else _lock_orders(oid for oid, _a in wanted)
+    payment = _payment_locked(actor, pid)
+    if auto:
+        wanted = [(o.pk, a) for o, a in propose(payment.customer_id, payment.amount - payment.allocated_total,
+                                                orders=orders.values())]
     if not wanted:
         raise _invalid({"allocations": [_("Choose at least one order and amount.")]})
-    orders = _lock_orders(oid for oid, _a in wanted)
-    payment = _payment_locked(actor, pid)
     if payment.status != PaymentStatus.ACTIVE:
         raise ApplicationError(_("A cancelled payment cannot be allocated."), code="illegal_transition")
     _check_allocations(actor, wanted, orders, payment.customer_id, payment.amount - payment.allocated_total)
@@ -523,6 +534,11 @@ def order_release_excess(*, actor: User, order_id: int, net_after: Decimal | Non
                      changes={"released": [[r for r in released if r.startswith(p.number)], None],
                               "reason": [None, reason]})
     return excess - left
+
+
+def release_for_return(actor: User, order: SalesOrder, net_after: Decimal) -> Decimal:
+    """``sales.returns.excess_payment_handlers`` entry (registered in ``payments.hooks``)."""
+    return order_release_excess(actor=actor, order_id=order.pk, net_after=net_after)
 
 
 # --- payment plans ---------------------------------------------------------------------------
