@@ -96,3 +96,13 @@ def test_the_order_page_shows_which_invoice_covered_each_line(org, book, client)
         assert html.count('data-testid="line-invoice"') == 1 and pre.number in html
     client.force_login(org.rep_pd2)  # a peer: the order is not there at all
     assert client.get(f"/orders/{order.pk}/").status_code == 404
+
+
+def test_the_issue_screen_names_the_order_behind_each_balance(org, book, client):
+    from django.urls import reverse
+
+    profile(book.pd1)
+    order = _approved(org, book)
+    client.force_login(org.finance)
+    page = client.get(reverse("web:invoice_issue", args=[book.pd1.pk])).content.decode()
+    assert f'href="{reverse("web:order_detail", args=[order.pk])}"' in page and order.number in page

@@ -80,12 +80,25 @@ def on_coverage_changed(actor, sale_ids) -> None:
     orders_settle_sync(actor=actor, order_ids=list(order_ids))
 
 
+def describe_order_lines(line_ids) -> dict[int, tuple[str, str]]:
+    """The order number and page of each order line (the ledger's "source" column)."""
+    from django.urls import reverse
+    from django.utils.translation import gettext as _
+
+    from pharmcrm.sales.models import SalesOrderLine
+
+    return {pk: (_("Order %(number)s") % {"number": number}, reverse("web:order_detail", args=[oid]))
+            for pk, oid, number in SalesOrderLine.objects.filter(pk__in=line_ids)
+            .values_list("pk", "order_id", "order__number")}
+
+
 def register() -> None:
     """Subscribe (once) when the sales app is installed."""
     from django.apps import apps
 
     if not apps.is_installed("pharmcrm.sales"):
         return
+    from pharmcrm.invoicing import selectors as invoicing_selectors
     from pharmcrm.invoicing import services as invoicing_services
     from pharmcrm.sales import closing, returns, services
 
@@ -94,3 +107,4 @@ def register() -> None:
                           (invoicing_services.coverage_listeners, on_coverage_changed)):
         if fn not in listeners:
             listeners.append(fn)
+    invoicing_selectors.source_describers.setdefault(SOURCE, describe_order_lines)

@@ -224,3 +224,21 @@ def sale_coverage(*, actor: User, source_type: str, source_id: int) -> list[dict
     out += [{"invoice": c.line.invoice, "quantity": c.quantity, "amount": c.amount}
             for c in sale.consumptions.filter(active=True).select_related("line__invoice")]
     return out
+
+
+# source type -> fn([source ids]) -> {source id: (label, url or "")}; the sales app registers
+# "sales.order_line" (the order number and page). Unknown types show their own label.
+source_describers: dict = {}
+SOURCE_LABELS = {"opening": _("Opening balance")}
+
+
+def describe_sources(sales) -> None:
+    """Set ``source_label`` and ``source_url`` on each sale entry (one query per source type)."""
+    by_type: dict[str, list] = {}
+    for s in sales:
+        by_type.setdefault(s.source_type, []).append(s)
+    for source_type, rows in by_type.items():
+        fn = source_describers.get(source_type)
+        found = fn([r.source_id for r in rows]) if fn else {}
+        for r in rows:
+            r.source_label, r.source_url = found.get(r.source_id, (str(SOURCE_LABELS.get(source_type, "")), ""))

@@ -137,6 +137,7 @@ def invoice_issue_page(request, customer_id: int):
     customer = selectors.customer_get(actor=request.user, customer_id=customer_id)  # 404 before 403
     _require_finance(request.user)
     sales = list(selectors.open_sales(actor=request.user, customer_id=customer.pk))
+    selectors.describe_sources(sales)
     errors: dict[str, list[str]] = {}
     error = ""
     header = _header_initial(customer)
