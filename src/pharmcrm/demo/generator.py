@@ -518,6 +518,12 @@ def demo_load(seed: int = DEFAULT_SEED, *, password: str = DEMO_PASSWORD) -> dic
 
     agency_counts = agency_load(seed=seed, users=users)
 
+    # Opportunities (销售机会) over every stage and quotations (报价记录) with a price history (demo/gen_opportunities.py).
+    from pharmcrm.demo.gen_opportunities import opportunities_load
+
+    opportunity_counts = opportunities_load(seed=seed, customer_ids=customer_ids, users=users, fresh=_fresh, now=now,
+                                            leaver_ids={users[u.username].pk for u in USERS if u.leaves})
+
     # A rep left: everything they owned went to their successor in one logged transfer.
     for u in USERS:
         if u.leaves:
@@ -544,6 +550,7 @@ def demo_load(seed: int = DEFAULT_SEED, *, password: str = DEMO_PASSWORD) -> dic
         **inventory_counts,
         **order_counts,
         **invoicing_counts,
+        **opportunity_counts,
     }
 
 
