@@ -1,11 +1,13 @@
-"""The demo company's invoice ledger (发票台账): stored invoices, pre-invoices, a red-letter reversal
-and a price mismatch.
+"""The demo company's invoice ledger (发票台账) before its orders: the opening balances carried over
+from the previous system at go-live (期初余额), stored invoices on them, pre-invoices, a red-letter
+reversal and a price mismatch. (The real orders feed the ledger themselves when finance approves
+them; demo/gen_settlement.py invoices those.)
 
-Orders do not feed the ledger yet, so approved sales are entered directly through
-``invoicing.services.record_sale`` with ``source_type="demo.sale"`` (realistic products and their
+Opening balances are entered through ``invoicing.services.record_sale`` with
+``source_type="opening"`` (realistic products and their
 national supply prices from the demo catalog, 13 % VAT or the product's rate), for customers
 with invoicing data (开票资料). Then finance (钱芳) issues stored invoices — some whole, some
-partial — a few pre-invoices that later demo sales consume (one partly), one red-letter reversal
+partial — a few pre-invoices that later opening sales consume (one partly), one red-letter reversal
 and one sale at another price than its pre-invoice (the price-mismatch queue). Hospitals'
 sales are public-hospital sales: their invoices record the invoice chain (two-invoice rule).
 Deterministic (``random.Random(f"{seed}:invoicing")``); times are offsets from the load's
@@ -28,7 +30,7 @@ from pharmcrm.customers.profile_models import InvoiceProfile
 from pharmcrm.org.models import User
 
 FINANCE = "qianfang"
-SOURCE = "demo.sale"
+SOURCE = "opening"  # shown as 期初余额 (invoicing.selectors.SOURCE_LABELS)
 D = Decimal
 
 
