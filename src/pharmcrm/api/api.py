@@ -33,6 +33,7 @@ from pharmcrm.api.opportunities import router as opportunity_router
 from pharmcrm.api.opportunities import stage_router as opportunity_stage_router
 from pharmcrm.api.orders import router as order_router
 from pharmcrm.api.org import router as org_router
+from pharmcrm.api.payments import router as payment_router
 from pharmcrm.api.pool import router as pool_router
 from pharmcrm.api.quotations import history_router as price_history_router
 from pharmcrm.api.quotations import router as quotation_router
@@ -112,6 +113,7 @@ api.add_router("/quotations", quotation_router)
 api.add_router("/price-history", price_history_router)
 api.add_router("/invoicing", invoicing_router)
 api.add_router("/orders", order_router)
+api.add_router("/payments", payment_router)
 api.add_router("/returns", return_router)
 api.add_router("/inventory", inventory_router)
 api.add_router("/notifications", notification_router)
