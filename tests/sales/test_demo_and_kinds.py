@@ -43,6 +43,13 @@ def test_demo_orders(org, book):
     assert not SalesOrder.objects.filter(created_at__gt=now).exists()
     for o in SalesOrder.objects.filter(status__in=("shipped", "received")):
         assert o.lines.first().allocations.exists() and o.shipped_on <= timezone.localdate()
+    # the stamps on the order agree with its (dated back) timeline: receivables age from approval
+    for o in SalesOrder.objects.exclude(approved_at=None):
+        approved = OrderEvent.objects.filter(order=o, kind="approved").values_list("at", flat=True).get()
+        assert o.approved_at == approved, o.number
+    for o in SalesOrder.objects.exclude(outbound_at=None):
+        assert o.outbound_at == OrderEvent.objects.filter(order=o, kind="outbound").values_list("at", flat=True).get()
+    assert SalesOrder.objects.filter(approved_at__lt=now - datetime.timedelta(days=20)).exists()
 
 
 def test_every_kind_renders(org, book):

@@ -58,6 +58,7 @@ def _shift(order, base: datetime.datetime) -> None:
     """Date the order and its timeline back: the k-th event at ``base`` + k × 3 hours."""
     from pharmcrm.sales.models import OrderEvent, SalesOrder
 
+    order = SalesOrder.objects.get(pk=order.pk)  # the caller's instance predates the transitions
     events = list(OrderEvent.objects.filter(order=order).order_by("at", "id"))
     times = {}
     for k, e in enumerate(events):
