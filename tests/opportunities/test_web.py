@@ -26,7 +26,7 @@ ID_ROUTES = {  # every web route with an opportunity id: (method, data)
 
 
 def test_every_opportunity_route_is_covered():
-    names = {f"web:{n}" for route, n in _web_routes() if "opportunity_id" in route}
+    names = {f"web:{n}" for route, n in _web_routes() if "opportunity_id" in route and not route.startswith("api/")}
     assert names == set(ID_ROUTES)
 
 

@@ -30,7 +30,7 @@ ID_ROUTES = {
 
 
 def test_every_quotation_route_is_covered():
-    names = {f"web:{n}" for route, n in _web_routes() if "quotation_id" in route}
+    names = {f"web:{n}" for route, n in _web_routes() if "quotation_id" in route and not route.startswith("api/")}
     assert names == set(ID_ROUTES)
 
 
