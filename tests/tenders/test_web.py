@@ -188,3 +188,19 @@ def test_listing_pages(web_as, org, tb):
 def test_advance_helper(org, tb):
     t = advance(tb.weilin, new_tender(tb.weilin), "register")
     assert t.status == "registered"
+
+
+def test_product_page_shows_its_listings(web_as, org, tb):
+    listing_services.listing_create(actor=tb.weilin, data={"product_id": tb.p1.pk, "province": "440000",
+                                                           "platform_code": "GD-778"})
+    body = web_as(org.rep_pd1).get(reverse("web:product_detail", args=[tb.p1.pk])).content.decode()
+    assert 'data-testid="product-listings"' in body and "GD-778" in body
+
+
+def test_customer_tab(web_as, org, tb):
+    t = new_tender(org.rep_pd1, name="仁济医院药品遴选", customer_id=tb.hospital.pk)
+    body = web_as(org.rep_pd1).get(reverse("web:customer_detail", args=[tb.hospital.pk]),
+                                   {"tab": "tenders"}).content.decode()
+    assert 'data-testid="tenders-tab"' in body and t.number in body
+    assert web_as(org.rep_gz).get(reverse("web:customer_detail", args=[tb.hospital.pk]),
+                                  {"tab": "tenders"}).status_code == 404

@@ -41,6 +41,8 @@ from pharmcrm.api.qualifications import router as qualification_router
 from pharmcrm.api.regions import router as region_router
 from pharmcrm.api.returns import router as return_router
 from pharmcrm.api.supervision import router as supervision_router
+from pharmcrm.api.tenders import listing_router as tender_listing_router
+from pharmcrm.api.tenders import router as tender_router
 from pharmcrm.api.tickets import router as ticket_router
 
 
@@ -111,6 +113,8 @@ api.add_router("/opportunities", opportunity_router)
 api.add_router("/opportunity-stages", opportunity_stage_router)
 api.add_router("/quotations", quotation_router)
 api.add_router("/price-history", price_history_router)
+api.add_router("/tenders", tender_router)
+api.add_router("/listings", tender_listing_router)
 api.add_router("/invoicing", invoicing_router)
 api.add_router("/orders", order_router)
 api.add_router("/payments", payment_router)

@@ -518,6 +518,11 @@ def demo_load(seed: int = DEFAULT_SEED, *, password: str = DEMO_PASSWORD) -> dic
 
     agency_counts = agency_load(seed=seed, users=users)
 
+    # Tenders (投标) in every state and platform listings (挂网), deadlines 1/3/7 days out (demo/gen_tenders.py).
+    from pharmcrm.demo.gen_tenders import tenders_load
+
+    tender_counts = tenders_load(seed=seed, users=users, fresh=_fresh, now=now)
+
     # Opportunities (销售机会) over every stage and quotations (报价记录) with a price history (demo/gen_opportunities.py).
     from pharmcrm.demo.gen_opportunities import opportunities_load
 
@@ -550,6 +555,7 @@ def demo_load(seed: int = DEFAULT_SEED, *, password: str = DEMO_PASSWORD) -> dic
         **inventory_counts,
         **order_counts,
         **invoicing_counts,
+        **tender_counts,
         **opportunity_counts,
     }
 

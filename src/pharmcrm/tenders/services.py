@@ -131,11 +131,18 @@ def may_manage(actor: User, tender: Tender) -> bool:
 
 
 def may_decide_exception(actor: User, tender: Tender) -> bool:
-    """A head of the owner's department or of any department above it; administrators."""
+    """A head of the owner's department or of any department above it (not the owner: a head who
+    owns the tender needs a head above), administrators."""
     if not actor.is_active:
         return False
     if actor.is_admin:
         return True
+    dept = tender.owner.department_id
+    if dept is None:
+        return False
+    if tender.owner_id == actor.pk:  # a head owning the tender: only a department strictly above counts
+        above = DepartmentClosure.objects.filter(descendant_id=dept, depth__gt=0).values_list("ancestor_id", flat=True)
+        return bool(set(above) & set(actor.headed_department_ids))
     dept = tender.owner.department_id
     return dept is not None and dept in set(visibility.subtree_department_list(actor))
 
@@ -485,8 +492,9 @@ def price_exception_decide(*, actor: User, exception_id: int, approve: bool, not
            .filter(pk=eid or 0, tender__in=selectors.visible_tenders(actor).values("id")).first())
     if exc is None:
         raise NotFound(_("Price exception not found."))
-    if not may_decide_exception(actor, exc.tender):
-        raise PermissionDenied(_("Only a head above the tender's owner decides below-floor bids."))
+    if not may_decide_exception(actor, exc.tender) or (exc.requested_by_id == actor.pk and not actor.is_admin):
+        raise PermissionDenied(_("Only a head above the tender's owner decides below-floor bids, and not on their "
+                                 "own request."))
     note = F_.note(note)
     if exc.state != TenderPriceException.State.PENDING:
         raise ApplicationError(_("This request was already decided."), code="illegal_transition")
@@ -522,11 +530,13 @@ def allowed_actions(tender: Tender, *, can_write: bool) -> list[str]:
     return out
 
 
-def _transition(*, actor: User, tender_id: int, action: str, note: str = "", check=None) -> Tender:
+def _transition(*, actor: User, tender_id: int, action: str, note="", check=None) -> Tender:
     tender = _for_change(actor, tender_id)
     target = TRANSITIONS[action].get(tender.status)
     if target is None:
         raise _illegal(tender, action)
+    if callable(note):  # input checked once the rights and the state are
+        note = note()
     if check:
         check(tender)
     now = timezone.now()
@@ -620,12 +630,11 @@ def tender_win(*, actor: User, tender_id: int, winning_prices: dict | None = Non
 @transaction.atomic
 def tender_lose(*, actor: User, tender_id: int, reason: str) -> Tender:
     """submitted → lost, with the reason (lines not marked won are marked lost)."""
-    reason = F_.note(reason, name="reason", required_msg=_("Say why the tender was lost."))
-
     def check(tender: Tender) -> None:
         TenderLine.objects.filter(tender=tender, won__isnull=True).update(won=False)
 
-    return _transition(actor=actor, tender_id=tender_id, action=LOSE, note=reason, check=check)
+    return _transition(actor=actor, tender_id=tender_id, action=LOSE, check=check,
+                       note=lambda: F_.note(reason, name="reason", required_msg=_("Say why the tender was lost.")))
 
 
 @transaction.atomic

@@ -76,7 +76,7 @@ def tender_stats(*, actor: User, by: str, date_from: datetime.date | None = None
            "month": TruncMonth("result_on"), "year": TruncYear("result_on")}[by]
     is_won = Q(status__in=WON_STATUSES)
     rows = (qs.annotate(k=key, amount=_tender_amount()).values("k").order_by("k")
-            .annotate(won=Count("id", filter=is_won), lost=Count("id", filter=Q(status=TenderStatus.LOST)),
+            .annotate(n_won=Count("id", filter=is_won), n_lost=Count("id", filter=Q(status=TenderStatus.LOST)),
                       won_amount=Coalesce(Sum(Case(When(is_won, then=F("amount")), default=Value(ZERO),
                                                    output_field=MONEY)), Value(ZERO), output_field=MONEY)))
     return _finish(list(rows), by)
@@ -91,7 +91,7 @@ def _product_stats(actor, date_from, date_to) -> list[dict]:
         lines = lines.filter(tender__result_on__lte=date_to)
     is_won = Q(tender__status__in=WON_STATUSES) & ~Q(won=False)
     rows = (lines.annotate(k=F("product_id")).values("k").order_by("k")
-            .annotate(won=Count("id", filter=is_won), lost=Count("id", filter=~is_won),
+            .annotate(n_won=Count("id", filter=is_won), n_lost=Count("id", filter=~is_won),
                       won_amount=Coalesce(Sum(Case(When(is_won & Q(quantity__isnull=False,
                                                                   winning_price__isnull=False),
                                                         then=_line_amount()),
@@ -121,13 +121,13 @@ def _finish(rows: list[dict], by: str) -> list[dict]:
     labels = _labels(by, [r["k"] for r in rows])
     out = []
     for r in rows:
-        decided = r["won"] + r["lost"]
-        rate = (Decimal(r["won"] * 100) / decided).quantize(Decimal("0.1")) if decided else None
+        decided = r["n_won"] + r["n_lost"]
+        rate = (Decimal(r["n_won"] * 100) / decided).quantize(Decimal("0.1")) if decided else None
         key = r["k"]
         if isinstance(key, datetime.datetime):
             key = key.date()
         out.append({"key": key.isoformat() if isinstance(key, datetime.date) else key,
-                    "label": labels.get(r["k"], str(r["k"])), "won": r["won"], "lost": r["lost"], "total": decided,
+                    "label": labels.get(r["k"], str(r["k"])), "won": r["n_won"], "lost": r["n_lost"], "total": decided,
                     "win_rate": rate, "won_amount": Decimal(r["won_amount"] or 0).quantize(Decimal("0.01"))})
     out.sort(key=lambda x: (-x["won_amount"], -x["won"], str(x["key"])))
     return out

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from pharmcrm.core.regions import region_children
 from pharmcrm.tenders.models import ListingStatus, TenderStatus, TenderType
@@ -133,9 +134,10 @@ class LineForm(forms.Form):
     ceiling_price = forms.CharField(label=_("Ceiling price"), required=False)
     bid_price = forms.CharField(label=_("Our bid price"), required=False)
     winning_price = forms.CharField(label=_("Winning price"), required=False)
-    won = forms.NullBooleanField(label=_("Won"), required=False,
-                                 widget=forms.Select(choices=[("unknown", "—"), ("true", _("Won")),
-                                                              ("false", _("Lost"))]))
+    won = forms.NullBooleanField(label=pgettext_lazy("tender result", "Won"), required=False,
+                                 widget=forms.Select(choices=[("unknown", "—"),
+                                                              ("true", pgettext_lazy("tender result", "Won")),
+                                                              ("false", pgettext_lazy("tender result", "Lost"))]))
 
     def __init__(self, *args, products=(), **kwargs):
         super().__init__(*args, **kwargs)

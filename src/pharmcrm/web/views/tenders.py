@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, pgettext
 from django.views.decorators.http import require_POST
 
 from pharmcrm.catalog.models import Product
@@ -39,7 +39,7 @@ MAX_PAGE = 500
 STEPS = [TenderStatus.TRACKING, TenderStatus.REGISTERED, TenderStatus.PREPARING, TenderStatus.SUBMITTED]
 ACTION_LABELS = {
     "register": gettext_noop("Registered"), "prepare": gettext_noop("Start preparing the bid"),
-    "submit": gettext_noop("Bid submitted"), "win": gettext_noop("Won"), "lose": gettext_noop("Lost"),
+    "submit": gettext_noop("Bid submitted"), "win": gettext_noop("Mark as won"), "lose": gettext_noop("Mark as lost"),
     "cancel": gettext_noop("Cancel the tender"), "execute": gettext_noop("Contract executing"),
     "expire": gettext_noop("Contract expired"), "renew": gettext_noop("Renew (next round)"),
 }
@@ -450,8 +450,8 @@ def tender_stats(request):
     date_from, date_to = _date(request.GET.get("from")), _date(request.GET.get("to"))
     rows = stats.tender_stats(actor=request.user, by=by, date_from=date_from, date_to=date_to)
     if request.GET.get("export"):
-        wb, ws = header_sheet(_("Tender statistics"), [(_(DIMENSION_LABELS[by]), 24), (gettext_noop("Won"), 8),
-                                                       (gettext_noop("Lost"), 8), (gettext_noop("Win rate %"), 10),
+        wb, ws = header_sheet(_("Tender statistics"), [(_(DIMENSION_LABELS[by]), 24), (pgettext("tender result", "Won"), 8),
+                                                       (pgettext("tender result", "Lost"), 8), (gettext_noop("Win rate %"), 10),
                                                        (gettext_noop("Won amount"), 16)])
         for r in rows:
             ws.append([_excel_safe(r["label"]), r["won"], r["lost"], r["win_rate"], r["won_amount"]])
@@ -504,6 +504,14 @@ def tender_calendar(request):
         "prev_url": "?date=" + _shift_month(anchor, -1).isoformat(),
         "next_url": "?date=" + _shift_month(anchor, 1).isoformat(), "today_url": "?",
     })
+
+
+def tab_context(request, customer, perms) -> dict:
+    """The customer page's 投标 tab (registered from tenders/web_hooks.py): the customer's tenders
+    the user sees, newest first (capped)."""
+    rows = list(selectors.tender_list(actor=request.user, filters=selectors.TenderFilters(customer_id=customer.pk))
+                [:50])
+    return {"customer_tenders": rows, "can_create_tender": perms["write"]}
 
 
 def product_listings_context(product: Product, user) -> dict:
