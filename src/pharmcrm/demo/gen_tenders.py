@@ -22,6 +22,7 @@ from django.utils import timezone
 from pharmcrm.catalog import pricing
 from pharmcrm.catalog.models import PriceKind, Product, ProductStatus
 from pharmcrm.customers.models import Customer
+from pharmcrm.org import visibility
 from pharmcrm.org.models import User
 from pharmcrm.tenders import listing_services, services
 from pharmcrm.tenders.daily_steps import deadline_remind
@@ -67,7 +68,6 @@ def tenders_load(*, seed: int, users: dict[str, User], fresh, now: datetime.date
     hospitals: dict[int, list[Customer]] = {}
     for c in Customer.objects.filter(type="hospital", deleted_at__isnull=True, owner__isnull=False).order_by("pk"):
         hospitals.setdefault(c.owner_id, []).append(c)
-    any_hospitals = [c for cs in hospitals.values() for c in cs]
     local_now = timezone.localtime(now)
     # deadlines that remind at first login: 1, 3 and 7 days from the load (10:00 local)
     soon = [datetime.datetime.combine(local_now.date() + n * D, datetime.time(10), tzinfo=local_now.tzinfo)
@@ -79,8 +79,9 @@ def tenders_load(*, seed: int, users: dict[str, User], fresh, now: datetime.date
         province = PROVINCES[i % len(PROVINCES)]
         k = rng.randrange(len(PROJECTS))
         customer = None
-        if tied:
-            pool = hospitals.get(owner.pk) or any_hospitals
+        if tied:  # a hospital the owner sees (their own first)
+            pool = hospitals.get(owner.pk) or list(
+                visibility.visible_customers(owner).filter(type="hospital").order_by("pk")[:50])
             customer = pool[rng.randrange(len(pool))] if pool else None
         open_state = fate in ("tracking", "registered", "preparing", "submitted")
         announced = (now - rng.randint(10, 40) * D) if open_state else (now - rng.randint(90, 400) * D)
