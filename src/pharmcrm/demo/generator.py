@@ -508,6 +508,12 @@ def demo_load(seed: int = DEFAULT_SEED, *, password: str = DEMO_PASSWORD) -> dic
     order_counts = orders_load(seed=seed, customer_ids=customer_ids, users=users, fresh=_fresh, now=now,
                                leaver_ids={users[u.username].pk for u in USERS if u.leaves})
 
+    # Payments (回款): paid, partly paid, a credit, a cancelled one, every ageing bucket, payment plans
+    # with one overdue for 张伟 (demo/gen_payments.py).
+    from pharmcrm.demo.gen_payments import payments_load
+
+    payment_counts = payments_load(seed=seed, users=users, fresh=_fresh, now=now)
+
     # The invoice ledger (发票台账): stored invoices, pre-invoices, a red letter, a mismatch (demo/gen_invoicing.py).
     from pharmcrm.demo.gen_invoicing import invoicing_load
 
@@ -554,6 +560,7 @@ def demo_load(seed: int = DEFAULT_SEED, *, password: str = DEMO_PASSWORD) -> dic
         **ticket_counts,
         **inventory_counts,
         **order_counts,
+        **payment_counts,
         **invoicing_counts,
         **tender_counts,
         **opportunity_counts,
