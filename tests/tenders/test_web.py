@@ -204,3 +204,11 @@ def test_customer_tab(web_as, org, tb):
     assert 'data-testid="tenders-tab"' in body and t.number in body
     assert web_as(org.rep_gz).get(reverse("web:customer_detail", args=[tb.hospital.pk]),
                                   {"tab": "tenders"}).status_code == 404
+
+
+def test_owner_filter(web_as, org, tb):
+    a = new_tender(org.rep_pd1, name="张伟的项目")
+    new_tender(tb.weilin, name="韦琳的项目")
+    r = web_as(tb.weilin).get(reverse("web:tender_list"), {"owner": org.rep_pd1.pk})
+    assert [t.pk for t in r.context["tenders"]] == [a.pk]
+    assert web_as(tb.weilin).get(reverse("web:tender_list"), {"owner": "x"}).status_code == 200

@@ -112,6 +112,7 @@ class TenderFilterForm(forms.Form):
     type = forms.ChoiceField(required=False, choices=[("", _("All types")), *TenderType.choices])
     province = forms.ChoiceField(required=False)
     who = forms.ChoiceField(required=False, choices=[("", _("Everyone I see")), ("me", _("Mine"))])
+    owner = forms.IntegerField(required=False, min_value=1, widget=forms.Select)
     deadline = forms.TypedChoiceField(required=False, coerce=int, empty_value=None,
                                       choices=[("", _("Any deadline")), (3, _("Deadline within 3 days")),
                                                (7, _("Deadline within 7 days")), (30, _("Deadline within 30 days"))])
@@ -121,6 +122,13 @@ class TenderFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["province"].choices = province_choices()
         _style(self, small=True)
+        owner = self.data.get("owner")
+        from pharmcrm.org.models import User
+
+        chosen = User.objects.filter(pk=owner).first() if str(owner or "").isdigit() and int(owner) < 2**63 else None
+        self.fields["owner"].widget.choices = [("", _("Any owner")), *([(chosen.pk, str(chosen))] if chosen else [])]
+        self.fields["owner"].widget.attrs.update({"data-remote-options": reverse("web:user_lookup"),
+                                                  "data-remote-lazy": "", "aria-label": _("Owner")})
 
     def values(self) -> dict:
         self.is_valid()

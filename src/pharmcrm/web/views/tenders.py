@@ -55,9 +55,10 @@ def _filters(request) -> tuple[TenderFilterForm, dict, selectors.TenderFilters]:
     form = TenderFilterForm(request.GET)
     v = form.values()
     f = selectors.TenderFilters(status=v["status"], type=v["type"], province=v["province"],
-                                owner_id=request.user.pk if v["who"] == "me" else None,
+                                owner_id=request.user.pk if v["who"] == "me" else (v["owner"] or None),
                                 deadline_days=v["deadline"], q=v["q"], sort=v["sort"] or selectors.DEFAULT_SORT)
     params = {"q": v["q"], "status": v["status"], "type": v["type"], "province": v["province"], "who": v["who"],
+              "owner": v["owner"] or "",
               "deadline": v["deadline"] or "", "sort": v["sort"]}
     return form, params, f
 
