@@ -72,6 +72,8 @@ def test_list_filters_and_likely(web_as, org, book):
     html = c.get(reverse("web:opportunity_list"), {"close_from": (today + datetime.timedelta(60)).isoformat()}
                  ).content.decode()
     assert b.name in html and a.name not in html
+    html = web_as(org.pd_head).get(reverse("web:opportunity_list"), {"owner": org.rep_pd2.pk}).content.decode()
+    assert "李娜的机会" in html and a.name not in html and 'data-testid="filter-owner"' in html
     r = c.get(reverse("web:opportunity_export"), {"likely": "on"})
     assert r.status_code == 200 and r["Content-Type"].startswith("application/vnd.openxmlformats")
     lead = web_as(org.pd_head).get(reverse("web:opportunity_list"), {"who": "team"}).content.decode()

@@ -107,8 +107,11 @@ def opportunity_list(request):
     def flip(key: str) -> str:
         return _url(params, sort=("-" + key) if sort == key else key, page="")
 
+    from pharmcrm.org.models import User
+
     return render(request, "web/opportunities/list.html", {
         "opps": rows, "page": page, "params": params, "sort": sort, "stages": selectors.stages(active_only=False),
+        "owner": User.objects.filter(pk=f.owner_id).first() if f.owner_id else None,
         "kinds": StageKind.choices,
         "sort_links": {k: flip(k) for k in ("close", "amount", "probability", "updated", "name")},
         "prev_url": _url(params, page=page - 1 if page > 2 else "") if page > 1 else None,
