@@ -53,6 +53,7 @@ KNOWN = {
     "qualifications.QualificationDocument.customer": "moved",
     "sales.SalesOrder.customer": "moved",  # orders (and their timelines) go with the surviving customer
     "sales.CustomerTerms.customer": "moved",  # one-to-one: the target keeps its own terms if it has some
+    "payments.Payment.customer": "moved",  # payments (and their allocations to the moved orders) go along
 }
 
 

@@ -158,11 +158,11 @@ def _customer_or_404(request, customer_id):
 
 @web_view
 def payment_new(request):
-    _require_finance(request.user)
     src = request.POST if request.method == "POST" else request.GET
-    if not src.get("customer"):
+    customer = _customer_or_404(request, src.get("customer")) if src.get("customer") else None  # 404 before 403
+    _require_finance(request.user)
+    if customer is None:
         return render(request, "web/payments/choose_customer.html", {})
-    customer = _customer_or_404(request, src.get("customer"))
     orders = selectors.open_orders(customer.pk)
     errors: dict[str, list[str]] = {}
     values = {"amount": "", "received_on": timezone.localdate().isoformat(), "method": Method.BANK_TRANSFER,
