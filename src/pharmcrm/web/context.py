@@ -36,8 +36,6 @@ _AREAS = [
     ("tenders", _("Tenders"), "bi-file-earmark-ruled", "web:tender_list", "all", ("/tenders/",)),
     ("invoicing", _("Invoices"), "bi-receipt", "web:invoice_ledger", "finance", ("/invoicing/",)),
     ("payments", _("Payments"), "bi-cash-coin", "web:payment_list", "finance", ("/payments/",)),
-    ("receivables", _("Receivables"), "bi-hourglass-split", "web:receivables", "works", ("/receivables/",)),
-    ("payments", _("Payments"), "bi-cash-coin", "web:payment_list", "finance", ("/payments/",)),
     ("receivables", _("Receivables ageing"), "bi-hourglass-split", "web:receivables", "works", ("/receivables/",)),
     ("catalog", _("Products"), "bi-capsule-pill", "web:product_list", "all", ("/catalog/",)),
     ("inventory", _("Stock"), "bi-box-seam", "web:stock_list", "all", ("/inventory/",)),
