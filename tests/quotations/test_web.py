@@ -95,6 +95,11 @@ def test_followup_link_shown_on_the_followup(web_as, org, book):
     assert 'data-testid="linked-followup"' in html
     html = c.get(reverse("web:followup_edit", args=[fu.pk])).content.decode()
     assert q.number in html
+    services.quotation_send(actor=org.rep_pd1, quotation_id=q.pk)
+    html = c.get(reverse("web:followup_create", args=[book.pd1.pk])).content.decode()
+    assert 'data-testid="followup-price-history"' in html and q.number in html
+    html = web_as(org.rep_gz).get(reverse("web:followup_create", args=[book.gz.pk])).content.decode()
+    assert 'data-testid="followup-price-history"' not in html
 
 
 def test_customer_tab_shows_price_history(web_as, org, book):

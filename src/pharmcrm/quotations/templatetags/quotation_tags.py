@@ -8,6 +8,7 @@ from django import template
 
 register = template.Library()
 ROWS = 50
+RECENT = 5
 
 
 @register.inclusion_tag("web/quotations/_price_history.html", takes_context=True)
@@ -20,8 +21,13 @@ def product_price_history(context, product):
 
 
 @register.inclusion_tag("web/quotations/_followup_quotes.html", takes_context=True)
-def followup_quotations(context, followup):
-    from pharmcrm.quotations.selectors import quotations_of_followup
+def followup_quotations(context, followup, customer=None):
+    """Beside a follow-up's "price quoted": the quotations linked to it (editing) and the latest
+    prices quoted to the customer (the price history), so the rep quotes consistently."""
+    from pharmcrm.quotations.selectors import price_history, quotations_of_followup
 
     user = context["request"].user
-    return {"quotes": quotations_of_followup(actor=user, followup_id=followup.pk) if followup else []}
+    customer_id = getattr(customer, "pk", None) or getattr(followup, "customer_id", None)
+    recent = list(price_history(actor=user, customer_id=customer_id)[:RECENT]) if customer_id else []
+    return {"quotes": quotations_of_followup(actor=user, followup_id=followup.pk) if followup else [],
+            "recent": recent, "editing": bool(followup)}
