@@ -535,6 +535,12 @@ def demo_load(seed: int = DEFAULT_SEED, *, password: str = DEMO_PASSWORD) -> dic
     opportunity_counts = opportunities_load(seed=seed, customer_ids=customer_ids, users=users, fresh=_fresh, now=now,
                                             leaver_ids={users[u.username].pk for u in USERS if u.leaves})
 
+    # After-sales on the real orders: returns, stored invoices from their balances (paid ones close),
+    # a pre-invoice consumed by 张伟's order (demo/gen_settlement.py).
+    from pharmcrm.demo.gen_settlement import settlement_load
+
+    settlement_counts = settlement_load(seed=seed, users=users, fresh=_fresh, now=now)
+
     # A rep left: everything they owned went to their successor in one logged transfer.
     for u in USERS:
         if u.leaves:
@@ -562,8 +568,9 @@ def demo_load(seed: int = DEFAULT_SEED, *, password: str = DEMO_PASSWORD) -> dic
         **order_counts,
         **payment_counts,
         **invoicing_counts,
-        **tender_counts,
         **opportunity_counts,
+        **settlement_counts,
+        **tender_counts,
     }
 
 
