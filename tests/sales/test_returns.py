@@ -6,6 +6,7 @@ reopens when that stops being true."""
 from __future__ import annotations
 
 from decimal import Decimal
+from decimal import Decimal as D
 
 import pytest
 
@@ -262,3 +263,21 @@ def test_without_a_payments_area_an_overpaid_return_is_refused(org, book, stocke
     assert e.value.code == "overpaid"
     order.refresh_from_db()
     assert order.returned_total == 0 and SaleEntry.objects.get().reversed_quantity == 0
+
+
+def test_a_return_of_a_paid_order_at_awkward_cents_passes_the_database_check(org, book, stocked):
+    """621.00 − 124.20 is 496.79999… in floating point (SQLite): the paid ≤ net check must still hold."""
+    from pharmcrm.org.models import RoleScope
+    from pharmcrm.payments import services as payments
+
+    RoleScope.objects.get_or_create(role="finance", area="payments", defaults={"scope": "all"})
+    order = new_order(org.rep_pd1, book.pd1, lines=[
+        {"product_id": book.product.pk, "quantity": "5", "unit_price": "124.20"}])
+    sales.order_submit(actor=org.rep_pd1, order_id=order.pk)
+    sales.order_approve(actor=org.finance, order_id=order.pk)
+    sales.order_outbound(actor=book.keeper, order_id=order.pk)
+    payments.payment_record(actor=org.finance, data={"customer_id": book.pd1.pk, "amount": "621.00"})
+    ret = _request(org, order, "1")
+    returns.return_approve(actor=org.finance, return_id=ret.pk)
+    order.refresh_from_db()
+    assert (order.paid_total, order.returned_total, order.outstanding) == (D("496.80"), D("124.20"), 0)

@@ -20,6 +20,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Round
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -139,7 +140,8 @@ class SalesOrder(TimeStamped):
                                    name="order_totals_nonneg"),
             models.CheckConstraint(condition=Q(returned_total__gte=0) & Q(returned_total__lte=F("amount_total")),
                                    name="order_returned_within_total"),
-            models.CheckConstraint(condition=Q(paid_total__lte=F("amount_total") - F("returned_total")),
+            # rounded: SQLite keeps decimals as floating point, where 621.00 - 124.20 < 496.80
+            models.CheckConstraint(condition=Q(paid_total__lte=Round(F("amount_total") - F("returned_total"), 2)),
                                    name="order_paid_within_net"),
         ]
 
