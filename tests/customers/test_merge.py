@@ -53,7 +53,10 @@ KNOWN = {
     "qualifications.QualificationDocument.customer": "moved",
     "sales.SalesOrder.customer": "moved",  # orders (and their timelines) go with the surviving customer
     "sales.CustomerTerms.customer": "moved",  # one-to-one: the target keeps its own terms if it has some
-    "payments.Payment.customer": "moved",  # payments (and their allocations to the moved orders) go along
+    "payments.Payment.customer": "moved",
+    "opportunities.Opportunity.customer": "moved",  # opportunities, quotations, tenders go with it
+    "quotations.Quotation.customer": "moved",
+    "tenders.Tender.customer": "moved",  # payments (and their allocations to the moved orders) go along
 }
 
 

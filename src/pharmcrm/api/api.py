@@ -35,9 +35,9 @@ from pharmcrm.api.orders import router as order_router
 from pharmcrm.api.org import router as org_router
 from pharmcrm.api.payments import router as payment_router
 from pharmcrm.api.pool import router as pool_router
+from pharmcrm.api.qualifications import router as qualification_router
 from pharmcrm.api.quotations import history_router as price_history_router
 from pharmcrm.api.quotations import router as quotation_router
-from pharmcrm.api.qualifications import router as qualification_router
 from pharmcrm.api.regions import router as region_router
 from pharmcrm.api.returns import router as return_router
 from pharmcrm.api.supervision import router as supervision_router

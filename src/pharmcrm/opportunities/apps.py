@@ -14,6 +14,10 @@ class OpportunitiesConfig(AppConfig):
     verbose_name = _("Opportunities")
 
     def ready(self) -> None:
+        from pharmcrm.customers import merge
+
+        # a customer merged into another: its records go with it (customers/merge.py)
+        merge.HANDLERS.setdefault("opportunities.Opportunity.customer", merge.move_all)
         from pharmcrm.opportunities.web_hooks import register
 
         register()

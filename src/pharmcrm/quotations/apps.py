@@ -15,6 +15,10 @@ class QuotationsConfig(AppConfig):
     verbose_name = _("Quotations")
 
     def ready(self) -> None:
+        from pharmcrm.customers import merge
+
+        # a customer merged into another: its records go with it (customers/merge.py)
+        merge.HANDLERS.setdefault("quotations.Quotation.customer", merge.move_all)
         from pharmcrm.quotations.web_hooks import register
 
         register()

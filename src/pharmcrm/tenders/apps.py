@@ -14,6 +14,10 @@ class TendersConfig(AppConfig):
     verbose_name = _("Tenders")
 
     def ready(self) -> None:
+        from pharmcrm.customers import merge
+
+        # a customer merged into another: its records go with it (customers/merge.py)
+        merge.HANDLERS.setdefault("tenders.Tender.customer", merge.move_all)
         from pharmcrm.tenders import notifications
 
         notifications.register()
