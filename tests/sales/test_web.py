@@ -54,7 +54,7 @@ def test_peer_and_warehouse_get_404_on_pages(org, book, as_):
     draft = new_order(org.rep_pd1, book.pd1)
     approved = _approved(org, book)
     pages = ["web:order_detail", "web:order_edit", "web:order_review", "web:order_outbound", "web:order_ship",
-             "web:order_delivery_note"]
+             "web:order_delivery_note", "web:order_outbound_check"]
     c = as_(org.rep_pd2)
     for name in pages:
         for o in (draft, approved):
@@ -128,6 +128,9 @@ def test_warehouse_flow_pages(org, book, stocked, as_):
     body = c.get(reverse("web:order_delivery_note", args=[o.pk])).content.decode()
     for text in ("B2401", book.product.approval_number, book.product.manufacturer, book.pd1.name, "62.50"):
         assert text in body
+    body = c.get(reverse("web:order_outbound_check", args=[o.pk])).content.decode()
+    assert 'data-testid="check-batch">B2401<' in body and book.product.approval_number in body
+    assert o.number in body and "62.50" not in body  # the check record carries no prices
 
 
 def test_customer_tab_and_desktop_card(org, book, as_, django_assert_max_num_queries):

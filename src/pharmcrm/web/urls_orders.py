@@ -20,6 +20,7 @@ urlpatterns = [
     path("orders/<int:order_id>/outbound/", orders.order_outbound, name="order_outbound"),
     path("orders/<int:order_id>/ship/", orders.order_ship, name="order_ship"),
     path("orders/<int:order_id>/delivery-note/", orders.delivery_note, name="order_delivery_note"),
+    path("orders/<int:order_id>/outbound-check/", orders.outbound_check, name="order_outbound_check"),
     path("orders/<int:order_id>/exceptions/", orders.exception_request, name="order_exception_request"),
     path("orders/exceptions/<int:exception_id>/decide/", orders.exception_decide, name="order_exception_decide"),
     path("orders/<int:order_id>/<slug:action>/", orders.order_action, name="order_action"),

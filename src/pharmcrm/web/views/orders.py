@@ -487,6 +487,16 @@ def order_ship(request, order_id: int):
 
 @web_view
 def delivery_note(request, order_id: int):
+    return _outbound_document(request, order_id, "web/orders/delivery_note.html")
+
+
+@web_view
+def outbound_check(request, order_id: int):
+    """出库复核记录: the GSP record of the outbound check, per batch (print-friendly)."""
+    return _outbound_document(request, order_id, "web/orders/outbound_check.html")
+
+
+def _outbound_document(request, order_id: int, template: str):
     order = selectors.order_get(actor=request.user, order_id=order_id)
     if order.status not in (Status.OUTBOUND, Status.SHIPPED, Status.RECEIVED, Status.CLOSED):
         messages.error(request, _("The delivery note exists once the outbound is issued."))
@@ -495,7 +505,7 @@ def delivery_note(request, order_id: int):
     for ln in selectors.order_lines(order):
         for a in ln.allocations.all():
             rows.append({"line": ln, "alloc": a, "amount": services.line_amount(a.quantity, ln.unit_price)})
-    return render(request, "web/orders/delivery_note.html", {
+    return render(request, template, {
         "order": order, "rows": rows, "total": sum((r["amount"] for r in rows), Decimal("0.00")),
         "company": settings.PHARMCRM.get("COMPANY_NAME", "") if hasattr(settings, "PHARMCRM") else ""})
 
