@@ -83,6 +83,8 @@ def tenders_load(*, seed: int, users: dict[str, User], fresh, now: datetime.date
             pool = hospitals.get(owner.pk) or list(
                 visibility.visible_customers(owner).filter(type="hospital").order_by("pk")[:50])
             customer = pool[rng.randrange(len(pool))] if pool else None
+            if customer is not None and (customer.region_code or "")[:2] + "0000" in PROVINCE_NAMES:
+                province = customer.region_code[:2] + "0000"  # a hospital tenders in its own province
         open_state = fate in ("tracking", "registered", "preparing", "submitted")
         announced = (now - rng.randint(10, 40) * D) if open_state else (now - rng.randint(90, 400) * D)
         if open_state:
