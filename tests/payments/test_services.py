@@ -53,7 +53,7 @@ def test_auto_allocation_pays_oldest_approved_first_and_keeps_the_rest_as_credit
     assert _paid(newer) == D("300")
     assert selectors.customer_credit(pay.c1.pk) == D("50")
     assert Payment.objects.get(pk=p2.pk).unallocated == D("50")
-    note = OrderEvent.objects.filter(order=newer, kind="edited").last().note
+    note = OrderEvent.objects.filter(order=newer, kind="payment").last().note
     assert p2.number in note
 
 

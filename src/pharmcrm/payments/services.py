@@ -174,7 +174,7 @@ def _settle(actor: User, order_ids: Iterable[int]) -> None:
 
 
 def _event(order: SalesOrder, actor: User, note: str) -> None:
-    OrderEvent.objects.create(order=order, kind=EventKind.EDITED, actor=actor, note=note, at=timezone.now())
+    OrderEvent.objects.create(order=order, kind=EventKind.PAYMENT, actor=actor, note=note, at=timezone.now())
 
 
 def _notify_paid(actor: User, order: SalesOrder, payment: Payment) -> None:

@@ -252,6 +252,7 @@ class EventKind(models.TextChoices):
     EXCEPTION_ASKED = "exc_asked", pgettext_lazy("order event", "Price exception requested")
     EXCEPTION_DECIDED = "exc_decided", pgettext_lazy("order event", "Price exception decided")
     REOPENED = "reopened", pgettext_lazy("order event", "Reopened")
+    PAYMENT = "payment", pgettext_lazy("order event", "Payments")
     RETURN_REQUESTED = "ret_requested", pgettext_lazy("order event", "Return requested")
     RETURN_APPROVED = "ret_approved", pgettext_lazy("order event", "Return approved")
     RETURN_REJECTED = "ret_rejected", pgettext_lazy("order event", "Return rejected")
