@@ -77,3 +77,17 @@ def make_group(name: str | None = None, members=()) -> ShareGroup:
 # A valid unified social credit code (check digit computed by the validator's own rule is
 # tested separately against published examples).
 VALID_CREDIT_CODE = "91350100M000100Y43"
+
+
+def ensure_reference_rows() -> None:
+    """The rows the data migrations seed (role scopes, default opportunity stages): a
+    transactional test's flush (browser and PostgreSQL concurrency tests) deletes them, and a later
+    test on the same worker would otherwise run without them."""
+    import importlib
+
+    from django.apps import apps
+
+    for module in ("pharmcrm.org.migrations.0002_role_scopes", "pharmcrm.sales.migrations.0002_sales_admin_scope",
+                   "pharmcrm.payments.migrations.0002_payments_scope", "pharmcrm.tenders.migrations.0002_tender_scope",
+                   "pharmcrm.opportunities.migrations.0002_default_stages"):
+        importlib.import_module(module).seed(apps, None)

@@ -29,3 +29,11 @@ def api_as(db):
         return clients[user.pk]
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _reference_rows(db):
+    """Role scopes and default stages, which a transactional test's flush deletes."""
+    from tests.factories import ensure_reference_rows
+
+    ensure_reference_rows()

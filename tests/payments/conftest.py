@@ -80,3 +80,11 @@ def as_user(client):
         return client
 
     return login
+
+
+@pytest.fixture(autouse=True)
+def _reference_rows(db):
+    """Role scopes and default stages, which a transactional test's flush deletes."""
+    from tests.factories import ensure_reference_rows
+
+    ensure_reference_rows()

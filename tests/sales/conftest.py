@@ -14,7 +14,7 @@ from django.utils import timezone
 from pharmcrm.catalog.models import ProductPrice
 from pharmcrm.customers.profile_models import ShippingAddress
 from pharmcrm.sales import services
-from tests.factories import make_customer, make_user
+from tests.factories import ensure_reference_rows, make_customer, make_user
 from tests.inventory.helpers import make_product, make_warehouse, receive
 
 
@@ -26,12 +26,9 @@ def media_root(settings, tmp_path):
 
 @pytest.fixture(autouse=True)
 def role_scopes(db):
-    """The role scopes of orders come from data migrations (org 0002, sales 0002); a transactional
-    test's flush (the PostgreSQL concurrency tests) deletes them, so make sure they are there."""
-    from pharmcrm.org.models import RoleScope
-
-    for role, scope in (("finance", "all"), ("sales_admin", "all"), ("warehouse", "approved")):
-        RoleScope.objects.get_or_create(role=role, area="orders", defaults={"scope": scope})
+    """The role scopes come from data migrations; a transactional test's flush (browser and
+    PostgreSQL concurrency tests) deletes them, so make sure they are there."""
+    ensure_reference_rows()
 
 
 def address(customer, region="310115", receiver="王收货", default=True) -> ShippingAddress:
