@@ -26,6 +26,7 @@ ACTION_LABELS = {
     "order_return_withdraw": gettext_noop("Return withdrawn"),
     "order_return_receive": gettext_noop("Returned goods received"),
     "order_closed": gettext_noop("Order closed (paid and invoiced)"),
+    "order_attachment": gettext_noop("File added to an order"),
     "order_reopened": gettext_noop("Order reopened"),
 }
 

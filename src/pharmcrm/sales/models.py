@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from pharmcrm.core.models import TimeStamped
+from pharmcrm.qualifications.models import StoredFile
 
 ZERO = Decimal("0")
 
@@ -253,6 +254,7 @@ class EventKind(models.TextChoices):
     EXCEPTION_DECIDED = "exc_decided", pgettext_lazy("order event", "Price exception decided")
     REOPENED = "reopened", pgettext_lazy("order event", "Reopened")
     PAYMENT = "payment", pgettext_lazy("order event", "Payments")
+    ATTACHMENT = "attachment", pgettext_lazy("order event", "File added")
     RETURN_REQUESTED = "ret_requested", pgettext_lazy("order event", "Return requested")
     RETURN_APPROVED = "ret_approved", pgettext_lazy("order event", "Return approved")
     RETURN_REJECTED = "ret_rejected", pgettext_lazy("order event", "Return rejected")
@@ -366,3 +368,19 @@ class ReturnLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ret_id}:{self.allocation_id}×{self.quantity}"
+
+
+class OrderAttachment(StoredFile):
+    """A file kept with an order (the customer's purchase order or contract scan, a signed
+    delivery note): checked and stored like qualification scans (PDF, JPEG, PNG, WebP recognised
+    by content, size-limited, a random name under MEDIA_ROOT/orders/), served only through the
+    permission-checked view; never deleted from the UI."""
+
+    order = models.ForeignKey(SalesOrder, verbose_name=_("order"), on_delete=models.CASCADE,
+                              related_name="attachments")
+    file = models.FileField(_("file"), upload_to="orders/%Y/%m/", max_length=200)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta(StoredFile.Meta):
+        verbose_name = _("order attachment")
+        verbose_name_plural = _("order attachments")

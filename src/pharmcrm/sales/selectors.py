@@ -187,3 +187,20 @@ def returns_waiting(actor: User) -> QuerySet:
     if actor.is_admin or actor.has_role(Role.WAREHOUSE):
         states.append(ReturnStatus.APPROVED)
     return return_list(actor=actor).filter(status__in=states)
+
+
+def order_attachments(actor: User, order: SalesOrder) -> QuerySet:
+    """The files of an order ``actor`` sees: all of them with full access; with shipping access
+    (warehouse) only their own uploads (a customer's purchase order carries prices)."""
+    qs = order.attachments.select_related("uploaded_by")
+    return qs if order_access(actor, order) == FULL else qs.filter(uploaded_by=actor)
+
+
+def order_attachment_get(*, actor: User, order_id, attachment_id):
+    """A file of an order ``actor`` sees (``order_attachments``); else NotFound."""
+    order = order_get(actor=actor, order_id=order_id)
+    att = (order_attachments(actor, order).filter(pk=attachment_id).first()
+           if str(attachment_id).isdigit() else None)
+    if att is None:
+        raise NotFound(_("File not found."))
+    return att

@@ -44,10 +44,12 @@ from pharmcrm.core.errors import ApplicationError, NotFound, PermissionDenied
 from pharmcrm.customers.profile_models import ShippingAddress
 from pharmcrm.org import visibility
 from pharmcrm.org.models import DepartmentClosure, Role, User
+from pharmcrm.qualifications import uploads
 from pharmcrm.sales import rules
 from pharmcrm.sales.models import (
     CustomerTerms,
     EventKind,
+    OrderAttachment,
     OrderEvent,
     OrderLineAllocation,
     OrderSequence,
@@ -765,3 +767,33 @@ def price_exception_decide(*, actor: User, exception_id: int, approve: bool, not
     _notify("order_price_exception_decided", [exc.requested_by_id], actor, exc.order,
             f"order-exc-decided:{exc.pk}", product=str(exc.line.product), state=state)
     return exc
+
+
+# --- attachments -----------------------------------------------------------------------------
+
+def may_attach(actor: User, order: SalesOrder) -> bool:
+    """Whoever acts on the order (the seller, finance, the warehouse) may add files to it."""
+    return bool(capacities_for(actor, order))
+
+
+@uploads.discard_on_failure
+def order_attachment_add(*, actor: User, order_id: int, files, note: str = "",
+                         stored: list[str]) -> list[OrderAttachment]:
+    """Keep files with an order (PDF, JPEG, PNG, WebP, checked by content, size-limited)."""
+    order = _order_for_change(actor, order_id)
+    if not may_attach(actor, order):
+        raise PermissionDenied(_("You may not add files to this order."))
+    note = _text(note, limit=200, field="note")
+    checked = uploads.check_files(files, field="files", required=True)
+    rows = []
+    for f in checked:
+        name = uploads.store(f, folder="orders")
+        stored.append(name)
+        rows.append(OrderAttachment(order=order, file=name, original_name=f.original_name, note=note,
+                                    content_type=f.content_type, size=f.size, sha256=f.sha256, uploaded_by=actor))
+    OrderAttachment.objects.bulk_create(rows)
+    names = [f.original_name for f in checked]
+    _event(order, EventKind.ATTACHMENT, actor, note="、".join(names) + (f"（{note}）" if note else ""))
+    audit_record(actor=actor, action="order_attachment", target=order, customer_id=order.customer_id,
+                 changes={"attachments": [None, names]})
+    return rows

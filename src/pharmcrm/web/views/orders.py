@@ -333,7 +333,9 @@ def _detail_context(request, order: SalesOrder, **extra) -> dict:
                    "current": i == done} for i, s in enumerate(STEPS)],
         "customer_link": access == selectors.FULL and visibility.can_see(user, order.customer_id),
         "has_allocations": order.status in APPROVED_AND_LATER and order.status != Status.APPROVED,
-        "any_below": any(ln.below_floor for ln in lines), **_returns_context(user, order), **extra,
+        "any_below": any(ln.below_floor for ln in lines), **_returns_context(user, order),
+        "attachments": list(selectors.order_attachments(user, order)),
+        "may_attach": services.may_attach(user, order), **extra,
     }
 
 
@@ -508,6 +510,45 @@ def _outbound_document(request, order_id: int, template: str):
     return render(request, template, {
         "order": order, "rows": rows, "total": sum((r["amount"] for r in rows), Decimal("0.00")),
         "company": settings.PHARMCRM.get("COMPANY_NAME", "") if hasattr(settings, "PHARMCRM") else ""})
+
+
+# --- attachments ---------------------------------------------------------------------------
+
+@web_view
+@require_POST
+def attachment_add(request, order_id: int):
+    order = selectors.order_get(actor=request.user, order_id=order_id)
+    try:
+        rows = services.order_attachment_add(actor=request.user, order_id=order.pk,
+                                             files=request.FILES.getlist("files"), note=request.POST.get("note", ""))
+    except ApplicationError as exc:
+        return render(request, "web/orders/detail.html", _detail_context(
+            request, order, attachment_errors=[m for ms in exc.fields.values() for m in ms] or [exc.message]),
+            status=400)
+    messages.success(request, _("%(n)d file(s) added.") % {"n": len(rows)})
+    return redirect(detail_url(order.pk) + "#attachments")
+
+
+@web_view
+def attachment_file(request, order_id: int, attachment_id: int):
+    """A file of the order, only through this permission check (inline; ``?download=1`` saves)."""
+    from urllib.parse import quote
+
+    from django.http import FileResponse
+
+    att = selectors.order_attachment_get(actor=request.user, order_id=order_id, attachment_id=attachment_id)
+    try:
+        handle = att.file.open("rb")
+    except (FileNotFoundError, OSError):
+        raise NotFound(_("File not found.")) from None
+    response = FileResponse(handle, content_type=att.content_type)
+    disposition = "attachment" if request.GET.get("download") == "1" else "inline"
+    ascii_name = att.original_name.encode("ascii", "replace").decode("ascii").replace("?", "_").replace('"', "")
+    response["Content-Disposition"] = (f"{disposition}; filename=\"{ascii_name}\"; "
+                                       f"filename*=UTF-8''{quote(att.original_name)}")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 # --- price exceptions ----------------------------------------------------------------------
