@@ -29,6 +29,9 @@ CALLS = {
     ("POST", "/orders/{order_id}/exceptions"): {"line_id": 1, "reason": "竞品"},
     ("GET", "/orders/{order_id}/terms"): None,
     ("PUT", "/orders/{order_id}/terms"): {"credit_limit": "1000"},
+    ("GET", "/orders/{order_id}/attachments"): None,
+    ("POST", "/orders/{order_id}/attachments"): {},
+    ("GET", "/orders/{order_id}/attachments/{attachment_id}"): None,
 }
 
 

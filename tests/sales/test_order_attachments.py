@@ -58,3 +58,20 @@ def test_upload_list_serve_and_refuse(org, book, client):
     client.force_login(org.finance)
     page = client.get(reverse("web:order_detail", args=[order.pk])).content.decode()
     assert page.count('data-testid="attachment-row"') == 2
+
+
+def test_the_api_uploads_lists_and_serves(org, book):
+    from tests.api.conftest import ApiClient
+
+    order = _approved(org, book)
+    api = ApiClient(org.rep_pd1)
+    r = api.client.post(f"/api/v1/orders/{order.pk}/attachments", {"files": [_pdf()], "note": "合同"})
+    assert r.status_code == 201, r.content
+    (row,) = r.json()
+    assert row["original_name"] == "采购合同.pdf" and row["note"] == "合同" and row["content_type"] == "application/pdf"
+    assert [a["id"] for a in api.get(f"/orders/{order.pk}/attachments").json()] == [row["id"]]
+    got = api.get(f"/orders/{order.pk}/attachments/{row['id']}")
+    assert got.status_code == 200 and b"".join(got.streaming_content) == PDF
+    bad = api.client.post(f"/api/v1/orders/{order.pk}/attachments", {"files": [_pdf("x.pdf", b"GIF89a")]})
+    assert bad.status_code == 400 and "files" in bad.json()["fields"]
+    assert ApiClient(book.keeper).get(f"/orders/{order.pk}/attachments").json() == []

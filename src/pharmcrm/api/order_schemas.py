@@ -226,3 +226,13 @@ class TermsIn(InSchema):
     credit_limit: Number | None = None
     overdue_days_limit: int | None = None
     min_shelf_life_days: int | None = None
+
+
+class OrderAttachmentOut(Schema):
+    id: int
+    original_name: str
+    content_type: str
+    size: int
+    note: str
+    uploaded_by: UserRef
+    created_at: datetime.datetime

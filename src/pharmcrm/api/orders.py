@@ -10,7 +10,7 @@ enumerates them and tries each as a peer and as another branch.
 
 from __future__ import annotations
 
-from ninja import Query, Router, Status
+from ninja import File, Form, Query, Router, Status, UploadedFile
 
 from pharmcrm.api.common import Id, paginate
 from pharmcrm.api.order_schemas import (
@@ -18,6 +18,7 @@ from pharmcrm.api.order_schemas import (
     DecideIn,
     ExceptionIn,
     ExceptionOut,
+    OrderAttachmentOut,
     OrderCreateIn,
     OrderDetailOut,
     OrderPage,
@@ -187,3 +188,37 @@ def terms_put(request, order_id: Id, payload: TermsIn):
     o = _full(request.auth, order_id)
     services.terms_update(actor=request.auth, customer_id=o.customer_id, data=payload.model_dump(exclude_unset=True))
     return terms_get(request, order_id)
+
+
+@router.get("/{order_id}/attachments", response=list[OrderAttachmentOut],
+            summary="The files of an order (warehouse: only their own uploads)")
+def attachment_list(request, order_id: Id):
+    o = selectors.order_get(actor=request.auth, order_id=order_id)
+    return list(selectors.order_attachments(request.auth, o))
+
+
+@router.post("/{order_id}/attachments", response={201: list[OrderAttachmentOut]},
+             summary="Add files to an order (multipart: files, note; PDF, JPG, PNG, WebP)")
+def attachment_add(request, order_id: Id, files: File[list[UploadedFile]] = None, note: Form[str] = ""):
+    rows = services.order_attachment_add(actor=request.auth, order_id=order_id, files=list(files or []), note=note)
+    return Status(201, rows)
+
+
+@router.get("/{order_id}/attachments/{attachment_id}", response={200: None},
+            summary="Download a file of an order (permission-checked)")
+def attachment_download(request, order_id: Id, attachment_id: Id):
+    from urllib.parse import quote
+
+    from django.http import FileResponse
+
+    att = selectors.order_attachment_get(actor=request.auth, order_id=order_id, attachment_id=attachment_id)
+    try:
+        handle = att.file.open("rb")
+    except OSError:
+        raise NotFound("File not found.") from None
+    response = FileResponse(handle, content_type=att.content_type)
+    ascii_name = att.original_name.encode("ascii", "replace").decode("ascii").replace("?", "_").replace('"', "")
+    response["Content-Disposition"] = (f"attachment; filename=\"{ascii_name}\"; "
+                                       f"filename*=UTF-8''{quote(att.original_name)}")
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
