@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "pharmcrm.payments",
     "pharmcrm.opportunities",
     "pharmcrm.quotations",
+    "pharmcrm.analytics",
     "pharmcrm.api",
     "pharmcrm.web",
     "pharmcrm.demo",
