@@ -164,3 +164,23 @@ def test_daily_step_is_idempotent_and_command_prints(shop, capsys):
     out = capsys.readouterr().out
     assert "2025-07-01 .. 2026-06-30, 6 customers" in out
     assert "A: 1  B: 1  C: 1  D: 3" in out
+
+
+def test_crm_daily_runs_the_scoring_step(shop):
+    from pharmcrm.core.daily import daily_steps
+
+    assert "scoring" in [s.key for s in daily_steps()]
+    call_command("crm_daily", "--date", "2026-07-01", "--only", "scoring")
+    call_command("crm_daily", "--date", "2026-07-01", "--only", "scoring")
+    run = ScoreRun.objects.get()
+    assert (run.period_end, run.customers_scored, run.triggered_by) == (PERIOD_END, 6, None)
+
+
+def test_crm_score_bad_input(db):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError):
+        call_command("crm_score", "--end", "30/06/2026")
+    with pytest.raises(CommandError):
+        call_command("crm_score", "--months", "0")
+    assert not ScoreRun.objects.exists()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db.models import Count
 
 from pharmcrm.analytics.models import CLASSES
 from pharmcrm.analytics.services import score_customers
@@ -32,8 +33,7 @@ class Command(BaseCommand):
         except ApplicationError as exc:
             raise CommandError(exc.message) from exc
         counts = dict.fromkeys(CLASSES, 0)
-        for klass in run.scores.values_list("klass", flat=True).order_by().distinct():
-            counts[klass] = run.scores.filter(klass=klass).count()
+        counts.update(run.scores.values_list("klass").annotate(n=Count("id")).order_by())
         self.stdout.write(f"run {run.pk}: {run.period_start} .. {run.period_end}, "
                           f"{run.customers_scored} customers in {run.duration_ms} ms")
         self.stdout.write("  " + "  ".join(f"{k}: {counts[k]}" for k in CLASSES))
