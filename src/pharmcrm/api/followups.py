@@ -8,10 +8,6 @@ enumerates them and tries each as a peer and as another branch.
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
-from django.http import FileResponse
-from django.utils.translation import gettext as _
 from ninja import File, Query, Router, Status, UploadedFile
 
 from pharmcrm.activities import selectors, services
@@ -25,7 +21,7 @@ from pharmcrm.api.followup_schemas import (
     FollowUpQuery,
     FollowUpUpdateIn,
 )
-from pharmcrm.core.errors import NotFound
+from pharmcrm.core.files import stored_file_response
 
 router = Router(tags=["follow-ups"])
 
@@ -88,15 +84,4 @@ def followup_attach(request, followup_id: Id, files: File[list[UploadedFile]] = 
             summary="Download an attachment (permission-checked)")
 def followup_attachment_download(request, followup_id: Id, attachment_id: Id):
     att = selectors.attachment_get(actor=request.auth, attachment_id=attachment_id, followup_id=followup_id)
-    try:
-        handle = att.file.open("rb")
-    except OSError:
-        raise NotFound(_("File not found.")) from None
-    response = FileResponse(handle, content_type=att.content_type)
-    ascii_name = att.original_name.encode("ascii", "replace").decode("ascii").replace("?", "_").replace('"', "")
-    response["Content-Disposition"] = (f"attachment; filename=\"{ascii_name}\"; "
-                                       f"filename*=UTF-8''{quote(att.original_name)}")
-    response["Content-Length"] = str(att.size)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return stored_file_response(att, download=True)

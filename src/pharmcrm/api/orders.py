@@ -34,6 +34,7 @@ from pharmcrm.api.order_schemas import (
 )
 from pharmcrm.catalog.permissions import can_see_floor_price
 from pharmcrm.core.errors import NotFound
+from pharmcrm.core.files import stored_file_response
 from pharmcrm.sales import review, rules, selectors, services
 
 router = Router(tags=["sales orders"])
@@ -207,18 +208,5 @@ def attachment_add(request, order_id: Id, files: File[list[UploadedFile]] = None
 @router.get("/{order_id}/attachments/{attachment_id}", response={200: None},
             summary="Download a file of an order (permission-checked)")
 def attachment_download(request, order_id: Id, attachment_id: Id):
-    from urllib.parse import quote
-
-    from django.http import FileResponse
-
     att = selectors.order_attachment_get(actor=request.auth, order_id=order_id, attachment_id=attachment_id)
-    try:
-        handle = att.file.open("rb")
-    except OSError:
-        raise NotFound("File not found.") from None
-    response = FileResponse(handle, content_type=att.content_type)
-    ascii_name = att.original_name.encode("ascii", "replace").decode("ascii").replace("?", "_").replace('"', "")
-    response["Content-Disposition"] = (f"attachment; filename=\"{ascii_name}\"; "
-                                       f"filename*=UTF-8''{quote(att.original_name)}")
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return stored_file_response(att, download=True)

@@ -6,11 +6,7 @@ fields and one or more ``files``; they are checked by content (PDF, JPEG, PNG, W
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
-from django.http import FileResponse
 from django.urls import reverse
-from django.utils.translation import gettext as _
 from ninja import File, Form, Query, Router, Status, UploadedFile
 
 from pharmcrm.api.common import Id, paginate
@@ -24,7 +20,7 @@ from pharmcrm.api.qualifications_schemas import (
     QualificationStatusOut,
     VoidIn,
 )
-from pharmcrm.core.errors import NotFound
+from pharmcrm.core.files import stored_file_response
 from pharmcrm.org import visibility
 from pharmcrm.qualifications import rules, selectors, services
 from pharmcrm.qualifications.models import DocumentState, QualificationType
@@ -120,17 +116,7 @@ def qualification_expiring(request, query: Query[ExpiringQuery]):
             url_name="qualification_file_download", response={200: None})
 def qualification_file_download(request, file_id: Id):
     f = selectors.file_get(actor=request.auth, file_id=file_id)
-    try:
-        handle = f.file.open("rb")
-    except OSError:
-        raise NotFound(_("File not found.")) from None
-    response = FileResponse(handle, content_type=f.content_type)
-    ascii_name = f.original_name.encode("ascii", "replace").decode("ascii").replace("?", "_").replace('"', "")
-    response["Content-Disposition"] = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(f.original_name)}"
-    response["Content-Length"] = str(f.size)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return stored_file_response(f, download=True)
 
 
 @router.get("/qualifications/{document_id}", response=DocumentOut, summary="One qualification document")

@@ -5,11 +5,10 @@ selector, render."""
 
 from __future__ import annotations
 
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -21,7 +20,8 @@ from pharmcrm.activities import selectors, services
 from pharmcrm.activities.models import FollowUp
 from pharmcrm.catalog.models import Product, ProductStatus
 from pharmcrm.contacts.models import Employment
-from pharmcrm.core.errors import ApplicationError, NotFound
+from pharmcrm.core.errors import ApplicationError
+from pharmcrm.core.files import stored_file_response
 from pharmcrm.customers.selectors import customer_get, customer_permissions
 from pharmcrm.web.forms_followups import FIELD_MAP, CommentForm, FollowUpFilterForm, FollowUpForm, files_list
 from pharmcrm.web.views.common import apply_errors, int_or_none, web_view
@@ -217,19 +217,7 @@ def followup_attachment(request, attachment_id: int):
     """An attachment, only through this permission check (never a public URL); ``?download=1``
     sends it as an attachment, otherwise inline (image, PDF viewer) — as qualification scans."""
     att = selectors.attachment_get(actor=request.user, attachment_id=attachment_id)
-    try:
-        handle = att.file.open("rb")
-    except (FileNotFoundError, OSError):
-        raise NotFound(_("File not found.")) from None
-    response = FileResponse(handle, content_type=att.content_type)
-    disposition = "attachment" if request.GET.get("download") == "1" else "inline"
-    ascii_name = att.original_name.encode("ascii", "replace").decode("ascii").replace("?", "_").replace('"', "")
-    response["Content-Disposition"] = (f"{disposition}; filename=\"{ascii_name}\"; "
-                                       f"filename*=UTF-8''{quote(att.original_name)}")
-    response["Content-Length"] = str(att.size)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return stored_file_response(att, download=request.GET.get("download") == "1")
 
 
 @web_view

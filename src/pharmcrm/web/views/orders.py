@@ -26,6 +26,7 @@ from pharmcrm.catalog import pricing
 from pharmcrm.catalog.models import Product
 from pharmcrm.catalog.permissions import can_see_floor_price
 from pharmcrm.core.errors import ApplicationError, NotFound
+from pharmcrm.core.files import stored_file_response
 from pharmcrm.customers.selectors import customer_get
 from pharmcrm.org import visibility
 from pharmcrm.org.models import Role
@@ -532,23 +533,8 @@ def attachment_add(request, order_id: int):
 @web_view
 def attachment_file(request, order_id: int, attachment_id: int):
     """A file of the order, only through this permission check (inline; ``?download=1`` saves)."""
-    from urllib.parse import quote
-
-    from django.http import FileResponse
-
     att = selectors.order_attachment_get(actor=request.user, order_id=order_id, attachment_id=attachment_id)
-    try:
-        handle = att.file.open("rb")
-    except (FileNotFoundError, OSError):
-        raise NotFound(_("File not found.")) from None
-    response = FileResponse(handle, content_type=att.content_type)
-    disposition = "attachment" if request.GET.get("download") == "1" else "inline"
-    ascii_name = att.original_name.encode("ascii", "replace").decode("ascii").replace("?", "_").replace('"', "")
-    response["Content-Disposition"] = (f"{disposition}; filename=\"{ascii_name}\"; "
-                                       f"filename*=UTF-8''{quote(att.original_name)}")
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return stored_file_response(att, download=request.GET.get("download") == "1")
 
 
 # --- price exceptions ----------------------------------------------------------------------

@@ -3,18 +3,19 @@ page with its scans, the permission-checked file view, and the expiring list wit
 
 from __future__ import annotations
 
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, HttpResponse, HttpResponseNotAllowed
+from django.http import HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from pharmcrm.core.errors import ApplicationError, NotFound
+from pharmcrm.core.errors import ApplicationError
+from pharmcrm.core.files import stored_file_response
 from pharmcrm.core.pagination import capped_count
 from pharmcrm.customers.selectors import customer_get, customer_permissions
 from pharmcrm.qualifications import rules, selectors, services
@@ -153,19 +154,7 @@ def qualification_file(request, file_id: int):
     """A scanned file, only through this permission check (never a public URL). ``?download=1``
     sends it as an attachment; otherwise inline (image preview, PDF in the browser's viewer)."""
     f = selectors.file_get(actor=request.user, file_id=file_id)
-    try:
-        handle = f.file.open("rb")
-    except (FileNotFoundError, OSError):
-        raise NotFound(_("File not found.")) from None
-    attachment = request.GET.get("download") == "1"
-    response = FileResponse(handle, content_type=f.content_type)
-    disposition = "attachment" if attachment else "inline"
-    ascii_name = f.original_name.encode("ascii", "replace").decode("ascii").replace("?", "_").replace('"', "")
-    response["Content-Disposition"] = f"{disposition}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(f.original_name)}"
-    response["Content-Length"] = str(f.size)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return stored_file_response(f, download=request.GET.get("download") == "1")
 
 
 # --- expiring list ---------------------------------------------------------------------------
