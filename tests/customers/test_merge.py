@@ -50,6 +50,7 @@ KNOWN = {
     "customers.ShippingAddress.customer": "moved",
     "customers.TransferItem.customer": "kept",
     "qualifications.CustomerQualificationState.customer": "recomputed",
+    "analytics.CustomerScore.customer": "kept",  # past scores describe the old record; rescored next run
     "qualifications.QualificationDocument.customer": "moved",
     "sales.SalesOrder.customer": "moved",  # orders (and their timelines) go with the surviving customer
     "sales.CustomerTerms.customer": "moved",  # one-to-one: the target keeps its own terms if it has some

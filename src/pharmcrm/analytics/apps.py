@@ -14,3 +14,10 @@ class AnalyticsConfig(AppConfig):
     name = "pharmcrm.analytics"
     label = "analytics"
     verbose_name = _("Customer value analytics")
+
+    def ready(self) -> None:
+        from pharmcrm.customers import merge
+
+        # a merged customer's past scores stay with the old (deleted) record: they describe its
+        # orders then; the surviving customer is scored on the moved orders at the next run
+        merge.HANDLERS.setdefault("analytics.CustomerScore.customer", merge.keep_on_source)
