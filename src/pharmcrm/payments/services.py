@@ -45,6 +45,7 @@ from pharmcrm.payments.models import (
     PaymentStatus,
 )
 from pharmcrm.sales.models import APPROVED_AND_LATER, EventKind, OrderEvent, SalesOrder, Status
+from pharmcrm.sales.services import _id, _invalid, _text  # the sales app's input rules and messages
 
 NUMBER_PREFIX = "HK"
 AREA = "payments"
@@ -57,32 +58,6 @@ AUTO = "auto"
 
 
 # --- helpers ---------------------------------------------------------------------------------
-
-def _invalid(fields: dict[str, list[str]]) -> ApplicationError:
-    first = next(iter(fields.values()))[0]
-    return ApplicationError(first, code="invalid", fields=fields)
-
-
-def _id(value) -> int | None:
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value.strip())
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0 or value >= 2**63:
-        return None
-    return value
-
-
-def _text(value, *, limit: int, field: str, required_msg: str | None = None) -> str:
-    if value is None:
-        value = ""
-    if not isinstance(value, str) or "\x00" in value:
-        raise _invalid({field: [_("Enter text.")]})
-    value = value.strip()
-    if len(value) > limit:
-        raise _invalid({field: [_("At most %(n)d characters.") % {"n": limit}]})
-    if not value and required_msg:
-        raise _invalid({field: [required_msg]})
-    return value
-
 
 def _money(value, *, field: str, label: str) -> Decimal:
     """A positive amount with at most two decimals (never rounded), or a field error."""
